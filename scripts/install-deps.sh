@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything River needs to build, test, fuzz and benchmark on Debian 12.
+# Idempotent: packages already present are left as they are, and apt-get update runs
+# only when a package is missing.
+set -euo pipefail
+
+packages=(
+  # Build toolchain
+  build-essential cmake ninja-build ccache pkg-config
+  # Libraries (the engine and the application)
+  libboost1.81-dev libssl-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libcli11-dev libre2-dev
+  # Tests, benchmarks, fuzzing
+  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev llvm-14
+  python3 python3-pytest
+  # Real peers for integration tests and benchmarks
+  curl nginx-light netcat-openbsd wrk procps
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# nginx is used only as a test origin and benchmark peer, started by the tests themselves
+# on loopback ports; the packaged service must not hold port 80.
+if command -v systemctl >/dev/null 2>&1; then
+  "${sudo_cmd[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+"${sudo_cmd[@]}" pkill -x nginx >/dev/null 2>&1 || true

@@ -1,0 +1,118 @@
+// River's configuration: plain structs parsed from one TOML file.
+//
+// Every field has a default member initialiser and a `///` comment giving its meaning; the
+// loader (loader.h) fills them from TOML, validates them and reports errors naming file,
+// line and key. The engine never sees these structs: the application builds each engine
+// module's own options from them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace river::config {
+
+using Duration = std::chrono::milliseconds;
+
+/// Process-wide settings: `[system]`.
+struct SystemConfig {
+  /// Worker threads, each with its own event loop. 0 means one per CPU core.
+  unsigned threads = 0;
+  /// How long in-flight requests may run after SIGTERM/SIGINT before connections are closed.
+  Duration shutdown_grace = std::chrono::seconds(10);
+  /// Where the access log goes: "-" for standard output, "off", or a file path.
+  std::string access_log = "-";
+  /// Lowest level of the process log: "trace", "debug", "info", "warn", "error", "off".
+  std::string log_level = "info";
+};
+
+/// Limits on what a client may send: `[service.limits]`.
+struct LimitsConfig {
+  /// Longest request line; longer requests get 414.
+  std::uint64_t max_request_line_bytes = 8192;
+  /// Largest request head (request line plus fields); larger gets 431.
+  std::uint64_t max_header_bytes = 64 * 1024;
+  /// Most header fields in one request; more gets 431.
+  std::uint64_t max_header_count = 100;
+  /// Largest request body; 0 means unlimited. Larger gets 413.
+  std::uint64_t max_request_body_bytes = 0;
+};
+
+/// Timeouts of a service: `[service.timeouts]`.
+struct TimeoutsConfig {
+  /// Time allowed to open a TCP connection to an upstream peer (then 502).
+  Duration connect = std::chrono::seconds(5);
+  /// Time from the request being sent until the upstream's response head arrives (then 504).
+  Duration response_header = std::chrono::seconds(60);
+  /// Longest silence while reading an upstream response body (then the response is cut).
+  Duration upstream_read_idle = std::chrono::seconds(60);
+  /// Total time a client may take to send a request head, counted from its first byte
+  /// (slowloris protection; then 408 and close).
+  Duration request_header = std::chrono::seconds(30);
+  /// Longest silence while reading a request body (then 408 and close).
+  Duration request_body_idle = std::chrono::seconds(30);
+  /// How long an idle keep-alive client connection is kept open between requests.
+  Duration keepalive = std::chrono::seconds(60);
+  /// Longest silence while writing to a client that does not read (then close).
+  Duration downstream_write_idle = std::chrono::seconds(60);
+};
+
+/// The upstream connection pool: `[service.pool]`.
+struct PoolConfig {
+  /// How long an idle upstream connection is kept for reuse.
+  Duration idle_timeout = std::chrono::seconds(60);
+  /// Most idle connections kept per upstream peer, across all workers.
+  std::uint64_t max_idle_per_peer = 128;
+};
+
+/// Serving files from a directory: `[service.files]`.
+struct FilesConfig {
+  /// Directory whose contents are served. Relative paths are relative to the working
+  /// directory River was started in. Required for a file service.
+  std::string root;
+  /// Files tried, in order, when a directory is requested.
+  std::vector<std::string> index = {"index.html"};
+};
+
+/// How X-Forwarded-* and Forwarded fields are handled: `[service.forwarding]`.
+struct ForwardingConfig {
+  /// Addresses or CIDR ranges of proxies in front of River whose X-Forwarded-* fields are
+  /// believed. From any other client those fields are replaced, never appended to.
+  std::vector<std::string> trusted_proxies;
+  /// Add a `Via` field to requests and responses.
+  bool add_via = true;
+};
+
+/// One `[[service]]`: listeners plus what answers their requests (upstreams or files).
+struct ServiceConfig {
+  /// Name used in logs and metrics; unique.
+  std::string name;
+  /// Addresses to listen on: "IPv4:port", "[IPv6]:port" or "unix:/path".
+  std::vector<std::string> listen;
+  /// Upstream peers ("host:port", "[IPv6]:port"), chosen round-robin. Exactly one of
+  /// `upstream` and `files` is set.
+  std::vector<std::string> upstream;
+  /// Set when the service serves files instead of proxying.
+  bool has_files = false;
+  FilesConfig files;
+  LimitsConfig limits;
+  TimeoutsConfig timeouts;
+  PoolConfig pool;
+  ForwardingConfig forwarding;
+
+  /// Where this service was defined, for later error messages: "river.toml:12".
+  std::string origin;
+};
+
+struct Config {
+  SystemConfig system;
+  std::vector<ServiceConfig> services;
+  /// The file the configuration was read from.
+  std::string path;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace river::config
