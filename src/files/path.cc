@@ -1,7 +1,5 @@
 #include "files/path.h"
 
-#include <array>
-
 #include "base/strings.h"
 
 namespace river::files {
