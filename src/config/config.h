@@ -26,6 +26,8 @@ struct SystemConfig {
   std::string access_log = "-";
   /// Lowest level of the process log: "trace", "debug", "info", "warn", "error", "off".
   std::string log_level = "info";
+
+  bool operator==(const SystemConfig&) const = default;
 };
 
 /// Limits on what a client may send: `[service.limits]`.
@@ -38,6 +40,8 @@ struct LimitsConfig {
   std::uint64_t max_header_count = 100;
   /// Largest request body; 0 means unlimited. Larger gets 413.
   std::uint64_t max_request_body_bytes = 0;
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 /// Timeouts of a service: `[service.timeouts]`.
@@ -57,14 +61,19 @@ struct TimeoutsConfig {
   Duration keepalive = std::chrono::seconds(60);
   /// Longest silence while writing to a client that does not read (then close).
   Duration downstream_write_idle = std::chrono::seconds(60);
+
+  bool operator==(const TimeoutsConfig&) const = default;
 };
 
 /// The upstream connection pool: `[service.pool]`.
 struct PoolConfig {
   /// How long an idle upstream connection is kept for reuse.
   Duration idle_timeout = std::chrono::seconds(60);
-  /// Most idle connections kept per upstream peer, across all workers.
+  /// Most idle connections kept per upstream peer, across all workers. 0 keeps none, so every
+  /// request opens a new connection.
   std::uint64_t max_idle_per_peer = 128;
+
+  bool operator==(const PoolConfig&) const = default;
 };
 
 /// Serving files from a directory: `[service.files]`.
@@ -74,6 +83,8 @@ struct FilesConfig {
   std::string root;
   /// Files tried, in order, when a directory is requested.
   std::vector<std::string> index = {"index.html"};
+
+  bool operator==(const FilesConfig&) const = default;
 };
 
 /// How X-Forwarded-* and Forwarded fields are handled: `[service.forwarding]`.
@@ -83,6 +94,8 @@ struct ForwardingConfig {
   std::vector<std::string> trusted_proxies;
   /// Add a `Via` field to requests and responses.
   bool add_via = true;
+
+  bool operator==(const ForwardingConfig&) const = default;
 };
 
 /// One `[[service]]`: listeners plus what answers their requests (upstreams or files).
@@ -104,6 +117,8 @@ struct ServiceConfig {
 
   /// Where this service was defined, for later error messages: "river.toml:12".
   std::string origin;
+
+  bool operator==(const ServiceConfig&) const = default;
 };
 
 struct Config {
@@ -111,6 +126,8 @@ struct Config {
   std::vector<ServiceConfig> services;
   /// The file the configuration was read from.
   std::string path;
+
+  bool operator==(const Config&) const = default;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -1,0 +1,89 @@
+// The text of `river print-default-config`. A unit test loads it and compares the result with
+// the defaults in config.h, so a value changed in one place and not the other fails the build.
+#include "config/loader.h"
+
+namespace river::config {
+
+std::string default_config_text() {
+  return R"toml(# River configuration: every option, shown at its default.
+#
+# Durations are strings with a unit: "250ms", "30s", "5m", "1h".
+# Sizes are plain integers counting bytes.
+# docs/configuration.md describes every key.
+
+[system]
+# Worker threads, each running its own event loop; 0 means one per CPU core (at most 1024).
+threads = 0
+# How long in-flight requests may run after SIGTERM or SIGINT before connections are closed.
+shutdown_grace = "10s"
+# Where the access log goes: "-" for standard output, "off", or a file path.
+access_log = "-"
+# Lowest level of the process log: "trace", "debug", "info", "warn", "error" or "off".
+log_level = "info"
+
+# A service: listeners plus what answers their requests. Repeat [[service]] for more.
+# This one proxies to an upstream peer.
+[[service]]
+# Name used in logs and metrics; unique. Letters, digits, '-', '_' and '.'.
+name = "web"
+# Addresses to listen on: "IPv4:port", "[IPv6]:port" or "unix:/path". Port 0 picks a free port.
+listen = ["127.0.0.1:8080"]
+# Upstream peers, chosen round-robin: "IPv4:port", "[IPv6]:port" or "hostname:port".
+# A service has either upstream or a [service.files] table, never both.
+upstream = ["127.0.0.1:9000"]
+
+# Limits on what a client may send.
+[service.limits]
+# Longest request line; longer requests get 414.
+max_request_line_bytes = 8192
+# Largest request head (request line plus header fields); larger gets 431.
+max_header_bytes = 65536
+# Most header fields in one request; more gets 431.
+max_header_count = 100
+# Largest request body; 0 means unlimited. Larger gets 413.
+max_request_body_bytes = 0
+
+[service.timeouts]
+# Time allowed to open a connection to an upstream peer (then 502).
+connect = "5s"
+# Time from sending the request until the upstream's response head arrives (then 504).
+response_header = "60s"
+# Longest silence while reading an upstream response body (then the response is cut).
+upstream_read_idle = "60s"
+# Total time a client may take to send a request head, from its first byte (then 408).
+request_header = "30s"
+# Longest silence while reading a request body (then 408 and close).
+request_body_idle = "30s"
+# How long an idle keep-alive client connection stays open between requests.
+keepalive = "60s"
+# Longest silence while writing to a client that does not read (then close).
+downstream_write_idle = "60s"
+
+# The upstream connection pool.
+[service.pool]
+# How long an idle upstream connection is kept for reuse.
+idle_timeout = "60s"
+# Most idle connections kept per upstream peer, across all workers; 0 disables reuse.
+max_idle_per_peer = 128
+
+# How X-Forwarded-* and Forwarded fields are handled.
+[service.forwarding]
+# Addresses or CIDR ranges ("10.0.0.0/8", "fd00::/8") of proxies in front of River whose
+# X-Forwarded-* fields are believed. From other clients those fields are replaced.
+trusted_proxies = []
+# Add a Via field to requests and responses.
+add_via = true
+
+# A service serving files from a directory instead of proxying; remove the "# " to use it.
+# Its limits, timeouts and forwarding tables take the same keys as above.
+# [[service]]
+# name = "site"
+# listen = ["127.0.0.1:8081"]
+#
+# [service.files]
+# root = "examples/site"
+# index = ["index.html"]
+)toml";
+}
+
+}  // namespace river::config

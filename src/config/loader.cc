@@ -1,0 +1,327 @@
+#include "config/loader.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <limits>
+#include <map>
+#include <system_error>
+
+#include "base/strings.h"
+#include "base/unique_fd.h"
+#include "config/address.h"
+#include "config/toml_reader.h"
+
+namespace river::config {
+namespace {
+
+constexpr std::int64_t kMaxInteger = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMaxThreads = 1024;
+/// A configuration file is a few kilobytes; refusing huge ones keeps a wrong path such as
+/// /dev/zero from exhausting memory.
+constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
+constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+
+Error config_error(std::string message) {
+  return Error{ErrorKind::Config, Side::Config, false, std::move(message)};
+}
+
+// Element checks for string arrays (see TableReader::read_string_array).
+
+std::optional<std::string> check_listen(std::string_view value) {
+  if (auto checked = check_listen_address(value); !checked) {
+    return checked.error().context;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_upstream(std::string_view value) {
+  if (auto checked = check_upstream_address(value); !checked) {
+    return checked.error().context;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_trusted_proxy(std::string_view value) {
+  if (auto checked = check_address_or_cidr(value); !checked) {
+    return checked.error().context;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_index_file(std::string_view value) {
+  // Index entries name files inside the requested directory; a path here could step out
+  // of it ("../secret").
+  if (value.empty() || value == "." || value == ".." ||
+      value.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos) {
+    return fmt::format("\"{}\": expected a file name without '/', such as \"index.html\"",
+                       escape_for_log(value));
+  }
+  return std::nullopt;
+}
+
+/// Service names appear in log lines as `service=NAME` and in metric labels, so they are
+/// kept to characters that need no quoting there.
+std::optional<std::string> check_service_name(std::string_view name) {
+  if (name.empty()) {
+    return std::string("must not be empty");
+  }
+  for (char c : name) {
+    const bool is_alnum =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!is_alnum && c != '-' && c != '_' && c != '.') {
+      return fmt::format("\"{}\": may contain only letters, digits, '-', '_' and '.'",
+                         escape_for_log(name));
+    }
+  }
+  return std::nullopt;
+}
+
+void read_system(TableReader& reader, SystemConfig& system) {
+  reader.read_integer("threads", system.threads, 0, kMaxThreads);
+  reader.read_duration("shutdown_grace", system.shutdown_grace);
+
+  if (const auto* node = reader.read_string("access_log", system.access_log)) {
+    if (system.access_log.empty() || system.access_log.find('\0') != std::string::npos) {
+      reader.report(*node, "access_log",
+                    "expected \"-\" (standard output), \"off\" or a file path");
+    }
+  }
+
+  if (const auto* node = reader.read_string("log_level", system.log_level)) {
+    if (std::find(kLogLevels.begin(), kLogLevels.end(), system.log_level) == kLogLevels.end()) {
+      reader.report(*node, "log_level",
+                    fmt::format("\"{}\": expected one of \"trace\", \"debug\", \"info\", "
+                                "\"warn\", \"error\", \"off\"",
+                                escape_for_log(system.log_level)));
+    }
+  }
+}
+
+void read_limits(TableReader& reader, LimitsConfig& limits) {
+  reader.read_integer("max_request_line_bytes", limits.max_request_line_bytes, 1, kMaxInteger);
+  reader.read_integer("max_header_bytes", limits.max_header_bytes, 1, kMaxInteger);
+  reader.read_integer("max_header_count", limits.max_header_count, 1, kMaxInteger);
+  // 0 means no limit on the body size.
+  reader.read_integer("max_request_body_bytes", limits.max_request_body_bytes, 0, kMaxInteger);
+}
+
+void read_timeouts(TableReader& reader, TimeoutsConfig& timeouts) {
+  reader.read_duration("connect", timeouts.connect);
+  reader.read_duration("response_header", timeouts.response_header);
+  reader.read_duration("upstream_read_idle", timeouts.upstream_read_idle);
+  reader.read_duration("request_header", timeouts.request_header);
+  reader.read_duration("request_body_idle", timeouts.request_body_idle);
+  reader.read_duration("keepalive", timeouts.keepalive);
+  reader.read_duration("downstream_write_idle", timeouts.downstream_write_idle);
+}
+
+void read_pool(TableReader& reader, PoolConfig& pool) {
+  reader.read_duration("idle_timeout", pool.idle_timeout);
+  // 0 is meaningful: keep no idle connections, so every request opens a new one.
+  reader.read_integer("max_idle_per_peer", pool.max_idle_per_peer, 0, kMaxInteger);
+}
+
+void read_forwarding(TableReader& reader, ForwardingConfig& forwarding) {
+  reader.read_string_array("trusted_proxies", forwarding.trusted_proxies, check_trusted_proxy);
+  reader.read_bool("add_via", forwarding.add_via);
+}
+
+void read_files(TableReader& reader, FilesConfig& files) {
+  if (const auto* node = reader.read_string("root", files.root)) {
+    if (files.root.empty() || files.root.find('\0') != std::string::npos) {
+      reader.report(*node, "root", "expected the path of a directory");
+    }
+  } else if (!reader.has("root")) {
+    reader.report_missing("root");
+  }
+  reader.read_string_array("index", files.index, check_index_file);
+}
+
+/// Reads the sub-table `key` of `parent`, if present, with `read`.
+template <typename Settings>
+void read_subtable(Diagnostics& diagnostics, TableReader& parent, std::string_view key,
+                   Settings& settings, void (*read)(TableReader&, Settings&)) {
+  const auto* table = parent.read_table(key);
+  if (table == nullptr) {
+    return;
+  }
+  TableReader reader(diagnostics, *table, parent.key_path(key));
+  read(reader, settings);
+  reader.finish();
+}
+
+void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_t index,
+                  ServiceConfig& service) {
+  TableReader reader(diagnostics, table, fmt::format("service[{}]", index));
+  service.origin = diagnostics.location(table.source());
+
+  if (const auto* node = reader.read_string("name", service.name)) {
+    if (auto problem = check_service_name(service.name)) {
+      reader.report(*node, "name", *problem);
+    }
+  } else if (!reader.has("name")) {
+    reader.report_missing("name");
+  }
+
+  if (const auto* listen = reader.read_string_array("listen", service.listen, check_listen)) {
+    if (listen->empty()) {
+      reader.report(*listen, "listen", "must list at least one address");
+    }
+  } else if (!reader.has("listen")) {
+    reader.report_missing("listen");
+  }
+
+  if (const auto* upstream =
+          reader.read_string_array("upstream", service.upstream, check_upstream)) {
+    if (upstream->empty()) {
+      reader.report(*upstream, "upstream", "must list at least one peer");
+    }
+  }
+
+  if (const auto* files = reader.read_table("files")) {
+    service.has_files = true;
+    TableReader files_reader(diagnostics, *files, reader.key_path("files"));
+    read_files(files_reader, service.files);
+    files_reader.finish();
+  }
+
+  // A service answers requests one way: by proxying or from files.
+  const bool has_upstream = reader.has("upstream");
+  const bool has_files = reader.has("files");
+  if (has_upstream && has_files) {
+    reader.report_table("set either upstream or [service.files], not both");
+  } else if (!has_upstream && !has_files) {
+    reader.report_table(
+        "needs upstream = [\"host:port\", ...] to proxy, or a [service.files] table");
+  }
+
+  read_subtable(diagnostics, reader, "limits", service.limits, read_limits);
+  read_subtable(diagnostics, reader, "timeouts", service.timeouts, read_timeouts);
+  read_subtable(diagnostics, reader, "pool", service.pool, read_pool);
+  read_subtable(diagnostics, reader, "forwarding", service.forwarding, read_forwarding);
+  reader.finish();
+}
+
+void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) {
+  const auto* node = root.find("service");
+  if (node == nullptr) {
+    diagnostics.add_file_level("service", "at least one [[service]] table is required");
+    return;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    root.report(*node, "service",
+                fmt::format("expected [[service]] tables, got {}", type_name(node->type())));
+    return;
+  }
+  if (array->empty()) {
+    root.report(*node, "service", "at least one [[service]] table is required");
+    return;
+  }
+
+  // Name -> "service[i] at file:line" of the service that used it first.
+  std::map<std::string, std::string, std::less<>> first_by_name;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto& element = *array->get(i);
+    const auto* table = element.as_table();
+    if (table == nullptr) {
+      root.report(element, fmt::format("service[{}]", i),
+                  fmt::format("expected a table, got {}", type_name(element.type())));
+      continue;
+    }
+    auto& service = config.services.emplace_back();
+    read_service(diagnostics, *table, i, service);
+
+    if (service.name.empty()) {
+      continue;
+    }
+    const auto [first, inserted] = first_by_name.try_emplace(
+        service.name, fmt::format("service[{}] at {}", i, service.origin));
+    if (!inserted) {
+      diagnostics.add(table->get("name")->source(), fmt::format("service[{}].name", i),
+                      fmt::format("duplicate service name \"{}\", already used by {}",
+                                  escape_for_log(service.name), first->second));
+    }
+  }
+}
+
+Result<ConfigPtr> build(const toml::table& root, const std::string& path) {
+  Diagnostics diagnostics(path);
+  Config config;
+  config.path = path;
+
+  TableReader reader(diagnostics, root, "");
+  if (const auto* system = reader.read_table("system")) {
+    TableReader system_reader(diagnostics, *system, "system");
+    read_system(system_reader, config.system);
+    system_reader.finish();
+  }
+  read_services(diagnostics, reader, config);
+  reader.finish();
+
+  if (!diagnostics.empty()) {
+    return config_error(diagnostics.joined());
+  }
+  return std::make_shared<const Config>(std::move(config));
+}
+
+/// Reads the whole file at `path`, up to kMaxFileBytes.
+Result<std::string> read_file(const std::string& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return config_error(
+        fmt::format("{}: cannot open: {}", path, std::generic_category().message(errno)));
+  }
+  std::string contents;
+  std::array<char, 16 * 1024> chunk{};
+  while (true) {
+    const ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return config_error(
+          fmt::format("{}: cannot read: {}", path, std::generic_category().message(errno)));
+    }
+    if (n == 0) {
+      return contents;
+    }
+    if (contents.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+      return config_error(fmt::format("{}: larger than {} MiB; is this the configuration file?",
+                                      path, kMaxFileBytes / (1024 * 1024)));
+    }
+    contents.append(chunk.data(), static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+Result<ConfigPtr> load_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) {
+    return text.error();
+  }
+  return load_string(*text, path);
+}
+
+Result<ConfigPtr> load_string(std::string_view text, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& error) {
+    // The library stops at the first syntax error, so this is the only message.
+    const auto& begin = error.source().begin;
+    return config_error(fmt::format("{}:{}:{}: invalid TOML: {}", path, begin.line, begin.column,
+                                    error.description()));
+  }
+  return build(root, path);
+}
+
+}  // namespace river::config
