@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "http/header_map.h"
@@ -49,7 +50,25 @@ class ChunkedDecoder {
   const http::HeaderMap& trailers() const { return trailers_; }
 
  private:
-  enum class State { Size, Extension, SizeLf, Data, DataCr, DataLf, Trailer, Done, Failed };
+  enum class State {
+    Size,            ///< hex digits of a chunk-size
+    SizeWhitespace,  ///< BWS after the size, before a chunk-ext's ';'
+    Extension,       ///< chunk-ext, up to the CR
+    SizeLf,          ///< the LF ending a chunk-size line
+    Data,            ///< chunk-data, `remaining_` bytes left
+    DataCr,          ///< the CR after chunk-data
+    DataLf,          ///< the LF after chunk-data
+    Trailer,         ///< trailer field lines, up to the empty line
+    Done,
+    Failed,
+  };
+
+  /// Moves the state machine of the framing lines over one byte; false once failed.
+  bool take_framing_byte(char c);
+  /// Takes trailer bytes from the start of `input` up to the end of one line; returns how
+  /// many were taken.
+  std::size_t take_trailer_bytes(std::string_view input);
+  void fail(int status, std::string_view reason);
 
   ChunkedLimits limits_;
   State state_ = State::Size;
@@ -57,8 +76,10 @@ class ChunkedDecoder {
   std::size_t line_bytes_ = 0;
   std::size_t size_digits_ = 0;
   std::size_t trailer_bytes_ = 0;
+  /// The trailer line read so far, when a read ended inside it.
   std::string trailer_line_;
   http::HeaderMap trailers_;
+  ParseError error_;
 };
 
 }  // namespace river::http1
