@@ -1,0 +1,195 @@
+#include "app/server.h"
+
+#include <csignal>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "app/file_handler.h"
+#include "files/file_server.h"
+#include "lb/round_robin.h"
+#include "proxy/http1_session.h"
+#include "proxy/proxy_handler.h"
+
+namespace river::app {
+namespace {
+
+constexpr auto kPoolSweepInterval = std::chrono::seconds(1);
+
+spdlog::logger& module_log() {
+  static auto& instance = observe::logger("app");
+  return instance;
+}
+
+Error config_error(std::string context) {
+  return Error{ErrorKind::Config, Side::Config, false, std::move(context)};
+}
+
+/// Sweeps every pool once a second on worker 0, until the workers stop.
+asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> pools) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(kPoolSweepInterval);
+    auto [ec] = co_await timer.async_wait(net::kNoThrow);
+    if (ec) {
+      co_return;
+    }
+    for (auto& pool : pools) {
+      pool->sweep();
+    }
+  }
+}
+
+}  // namespace
+
+Server::Server(config::ConfigPtr config) : config_(std::move(config)) {}
+
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::create(config::ConfigPtr config) {
+  auto server = std::make_unique<Server>(config);
+  server->workers_ = std::make_unique<net::Workers>(config->system.threads);
+
+  auto access_log = observe::AccessLog::open(config->system.access_log);
+  if (!access_log) {
+    return access_log.error();
+  }
+  server->access_log_ = *access_log;
+
+  for (const auto& service : config->services) {
+    if (auto added = server->add_service(service); !added) {
+      return added.error();
+    }
+  }
+  return server;
+}
+
+Result<void> Server::add_service(const config::ServiceConfig& service) {
+  auto session = std::make_shared<proxy::SessionOptions>();
+  session->service = service.name;
+  session->limits = {.max_request_line_bytes = service.limits.max_request_line_bytes,
+                     .max_header_bytes = service.limits.max_header_bytes,
+                     .max_header_count = service.limits.max_header_count};
+  session->max_request_body_bytes = service.limits.max_request_body_bytes;
+  session->request_header_timeout = service.timeouts.request_header;
+  session->request_body_idle_timeout = service.timeouts.request_body_idle;
+  session->keepalive_timeout = service.timeouts.keepalive;
+  session->write_idle_timeout = service.timeouts.downstream_write_idle;
+  session->access_log = access_log_;
+
+  std::shared_ptr<proxy::Handler> handler;
+  if (service.has_files) {
+    auto files = files::FileServer::create(
+        files::FileServerOptions{.root = service.files.root, .index = service.files.index});
+    if (!files) {
+      return config_error(service.origin + ": service '" + service.name +
+                          "': " + files.error().context);
+    }
+    handler = std::make_shared<FileHandler>(
+        std::make_shared<const files::FileServer>(std::move(*files)));
+  } else {
+    std::vector<net::SocketAddress> peers;
+    for (const auto& text : service.upstream) {
+      auto resolved = net::resolve_peer_address(text);
+      if (!resolved) {
+        return config_error(service.origin + ": service '" + service.name +
+                            "': " + resolved.error().context);
+      }
+      peers.insert(peers.end(), resolved->begin(), resolved->end());
+    }
+
+    proxy::ProxyOptions options;
+    options.service = service.name;
+    options.connect_timeout = service.timeouts.connect;
+    options.response_header_timeout = service.timeouts.response_header;
+    options.read_idle_timeout = service.timeouts.upstream_read_idle;
+    options.forwarding.add_via = service.forwarding.add_via;
+    for (const auto& text : service.forwarding.trusted_proxies) {
+      auto range = net::Cidr::parse(text);
+      if (!range) {
+        return config_error(service.origin + ": invalid trusted proxy '" + text + "'");
+      }
+      options.forwarding.trusted_proxies.push_back(*range);
+    }
+
+    auto pool = std::make_shared<upstream::Pool>(upstream::PoolOptions{
+        .idle_timeout = service.pool.idle_timeout,
+        .max_idle_per_peer = static_cast<std::size_t>(service.pool.max_idle_per_peer)});
+    pools_.push_back(pool);
+    handler = std::make_shared<proxy::ProxyHandler>(
+        std::move(options), std::make_shared<lb::RoundRobin>(std::move(peers)), pool);
+  }
+
+  std::shared_ptr<const proxy::SessionOptions> shared_session = session;
+  for (const auto& text : service.listen) {
+    auto address = net::parse_listen_address(text);
+    if (!address) {
+      return config_error(service.origin + ": " + address.error().context);
+    }
+    auto listener = net::Listener::bind(
+        *workers_, *address, [shared_session, handler](net::Socket socket, unsigned) {
+          proxy::Http1Session::start(std::move(socket), shared_session, handler);
+        });
+    if (!listener) {
+      return listener.error();
+    }
+    module_log().info("listening service={} address={}", service.name,
+               (*listener)->local_address().to_string());
+    listeners_.push_back(std::move(*listener));
+  }
+  return Result<void>();
+}
+
+int Server::run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  workers_->start();
+  for (auto& listener : listeners_) {
+    listener->start();
+  }
+  if (!pools_.empty()) {
+    asio::co_spawn(workers_->context(0), sweep_pools(pools_), asio::detached);
+  }
+  module_log().info("started workers={} services={}", workers_->size(), config_->services.size());
+
+  // Signals are received on the main thread, which otherwise only waits.
+  asio::io_context signals_context(1);
+  asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](const net::ErrorCode& ec, int number) {
+    if (!ec) {
+      received = number;
+    }
+  });
+  signals_context.run();
+
+  module_log().info("shutdown started signal={} open_connections={}", received,
+             proxy::Http1Session::open_sessions());
+  shutdown();
+  module_log().info("shutdown complete");
+  if (access_log_) {
+    access_log_->flush();
+  }
+  return 0;
+}
+
+void Server::shutdown() {
+  for (auto& listener : listeners_) {
+    listener->close();
+  }
+  for (unsigned i = 0; i < workers_->size(); ++i) {
+    asio::post(workers_->context(i), [] { proxy::Http1Session::drain_sessions_on_this_worker(); });
+  }
+
+  const auto deadline = net::Clock::now() + config_->system.shutdown_grace;
+  while (proxy::Http1Session::open_sessions() > 0 && net::Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (const auto left = proxy::Http1Session::open_sessions(); left > 0) {
+    module_log().warn("shutdown grace period over, closing connections open_connections={}", left);
+  }
+  workers_->stop();
+  workers_->join();
+}
+
+}  // namespace river::app

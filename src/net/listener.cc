@@ -1,0 +1,129 @@
+#include "net/listener.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "observe/log.h"
+
+namespace river::net {
+namespace {
+
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+Error bind_error(const SocketAddress& address, const ErrorCode& ec) {
+  return Error{ErrorKind::Io, Side::Config, false,
+               fmt::format("cannot listen on {}: {}", address.to_string(), ec.message())};
+}
+
+}  // namespace
+
+Listener::Listener(Workers& workers, SocketAddress address, AcceptHandler on_accept)
+    : workers_(workers), local_address_(std::move(address)), on_accept_(std::move(on_accept)) {}
+
+Listener::~Listener() { close(); }
+
+Result<std::unique_ptr<Listener>> Listener::bind(Workers& workers, const SocketAddress& address,
+                                                 AcceptHandler on_accept) {
+  auto listener = std::make_unique<Listener>(workers, address, std::move(on_accept));
+  const bool is_unix = address.kind == SocketAddress::Kind::Unix;
+  const unsigned slots = is_unix ? 1 : workers.size();
+
+  if (is_unix) {
+    // A stale socket file from an earlier run would make bind fail.
+    ::unlink(address.path.c_str());
+  }
+
+  for (unsigned i = 0; i < slots; ++i) {
+    auto acceptor = std::make_unique<Acceptor>(workers.context(i));
+    const auto endpoint = listener->local_address_.endpoint();
+    ErrorCode ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec && !is_unix) {
+      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) {
+        acceptor->set_option(ReusePort(true), ec);
+      }
+      if (!ec && address.tcp.address().is_v6()) {
+        acceptor->set_option(asio::ip::v6_only(true), ec);
+      }
+    }
+    if (!ec) {
+      acceptor->bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return bind_error(listener->local_address_, ec);
+    }
+
+    // With port 0 the first bind picks the port; the other workers must join that port.
+    if (i == 0 && !is_unix) {
+      listener->local_address_.tcp.port(port_of(acceptor->local_endpoint()));
+    }
+    listener->slots_.push_back(Slot{std::move(acceptor), i});
+  }
+  return listener;
+}
+
+void Listener::start() {
+  for (auto& slot : slots_) {
+    asio::co_spawn(workers_.context(slot.worker), accept_loop(slot), asio::detached);
+  }
+}
+
+void Listener::close() {
+  for (auto& slot : slots_) {
+    // Each acceptor belongs to its worker's loop: close it there.
+    asio::post(workers_.context(slot.worker), [acceptor = slot.acceptor.get()] {
+      ErrorCode ignored;
+      acceptor->close(ignored);
+    });
+  }
+}
+
+asio::awaitable<void> Listener::accept_loop(Slot& slot) {
+  const bool is_unix = local_address_.kind == SocketAddress::Kind::Unix;
+  auto& log = observe::logger("net");
+
+  while (slot.acceptor->is_open()) {
+    unsigned target = slot.worker;
+    if (is_unix) {
+      target = next_worker_++ % workers_.size();
+    }
+    auto [ec, socket] =
+        co_await slot.acceptor->async_accept(workers_.context(target), kNoThrow);
+    if (ec == asio::error::operation_aborted || !slot.acceptor->is_open()) {
+      break;
+    }
+    if (ec) {
+      // Out of file descriptors or memory: back off briefly instead of spinning.
+      log.warn("accept failed listener={} error={}", local_address_.to_string(), ec.message());
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+
+    if (!is_unix) {
+      ErrorCode ignored;
+      socket.set_option(asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_NODELAY>(true),
+                        ignored);
+    }
+    if (target == slot.worker) {
+      on_accept_(std::move(socket), target);
+    } else {
+      asio::post(workers_.context(target),
+                 [handler = on_accept_, s = std::move(socket), target]() mutable {
+                   handler(std::move(s), target);
+                 });
+    }
+  }
+}
+
+}  // namespace river::net

@@ -1,0 +1,173 @@
+#include "proxy/forwarding.h"
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+
+namespace river::proxy {
+namespace {
+
+/// Fields that describe one hop and never travel further (RFC 9110 §7.6.1), plus fields
+/// River consumes itself: Expect (answered by the client connection) and HTTP2-Settings
+/// (h2c upgrades are not forwarded).
+constexpr std::string_view kHopByHop[] = {
+    "Connection",        "Keep-Alive", "Proxy-Connection", "TE",
+    "Transfer-Encoding", "Upgrade",    "HTTP2-Settings",
+};
+
+/// Removes Connection, every field it nominates, and the fixed hop-by-hop list.
+void strip_hop_by_hop(http::HeaderMap& headers) {
+  std::vector<std::string> nominated;
+  for (const auto& field : headers) {
+    if (iequals(field.name, "Connection")) {
+      http::for_each_list_element(field.value, [&](std::string_view name) {
+        nominated.emplace_back(name);
+      });
+    }
+  }
+  for (const auto& name : nominated) {
+    // Content-Length and Host carry meaning River needs; a client cannot make them vanish.
+    if (!iequals(name, "Content-Length") && !iequals(name, "Host")) {
+      headers.remove(name);
+    }
+  }
+  for (auto name : kHopByHop) {
+    headers.remove(name);
+  }
+}
+
+std::string format_for_node(std::string_view ip) {
+  // RFC 7239 §6: IPv6 addresses are quoted and bracketed.
+  if (ip.find(':') != std::string_view::npos) {
+    return fmt::format("\"[{}]\"", ip);
+  }
+  return std::string(ip);
+}
+
+}  // namespace
+
+bool ForwardingPolicy::is_trusted(std::string_view ip) const {
+  for (const auto& range : trusted_proxies) {
+    if (range.contains(ip)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+UpstreamRequest make_upstream_request(const http::RequestHead& request,
+                                      const http::BodyFraming& framing, const ClientInfo& client,
+                                      const ForwardingPolicy& policy) {
+  UpstreamRequest out;
+  out.head.method = request.method;
+  out.head.target = request.target;
+  out.head.version = http::Version::Http11;
+
+  const bool wants_websocket = request.headers.has_token("Connection", "upgrade") &&
+                               request.headers.has_token("Upgrade", "websocket") &&
+                               request.method == "GET";
+  out.is_websocket_upgrade = wants_websocket;
+
+  auto& fields = out.head.headers;
+  fields.reserve(request.headers.size() + 4);
+  for (const auto& field : request.headers) {
+    fields.add(field.name, field.value);
+  }
+  strip_hop_by_hop(fields);
+  fields.remove("Expect");
+  fields.remove("Content-Length");
+
+  // Who is the client? Believe X-Forwarded-For only from trusted proxies, walking it from
+  // the right (the entry the nearest proxy added) past further trusted hops.
+  const bool peer_trusted = policy.is_trusted(client.ip);
+  std::string prior_chain;
+  out.client_identity = std::string(client.ip);
+  if (peer_trusted) {
+    prior_chain = request.headers.joined("X-Forwarded-For");
+    std::vector<std::string_view> hops;
+    http::for_each_list_element(prior_chain, [&](std::string_view hop) { hops.push_back(hop); });
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+      out.client_identity = std::string(*it);
+      if (!policy.is_trusted(*it)) {
+        break;
+      }
+    }
+  }
+
+  // From an untrusted peer every forwarding field is the client's invention: replace them.
+  if (!peer_trusted) {
+    fields.remove("X-Forwarded-For");
+    fields.remove("X-Forwarded-Proto");
+    fields.remove("X-Forwarded-Host");
+    fields.remove("X-Real-IP");
+    fields.remove("Forwarded");
+  }
+  if (client.ip != "unix") {
+    const auto chain = prior_chain.empty() ? std::string(client.ip)
+                                           : fmt::format("{}, {}", prior_chain, client.ip);
+    fields.set("X-Forwarded-For", chain);
+    if (!peer_trusted) {
+      fields.set("X-Real-IP", client.ip);
+      fields.set("Forwarded", fmt::format("for={};proto={}", format_for_node(client.ip),
+                                          client.scheme));
+    }
+  }
+  if (!peer_trusted || !fields.contains("X-Forwarded-Proto")) {
+    fields.set("X-Forwarded-Proto", client.scheme);
+  }
+  if (auto host = request.headers.get("Host"); host && (!peer_trusted ||
+                                                       !fields.contains("X-Forwarded-Host"))) {
+    fields.set("X-Forwarded-Host", *host);
+  }
+
+  if (policy.add_via) {
+    const auto via = fmt::format("{} river", request.version == http::Version::Http10 ? "1.0"
+                                                                                     : "1.1");
+    if (auto existing = request.headers.get("Via")) {
+      fields.set("Via", fmt::format("{}, {}", request.headers.joined("Via"), via));
+    } else {
+      fields.add("Via", via);
+    }
+  }
+
+  if (wants_websocket) {
+    fields.add("Connection", "upgrade");
+    fields.add("Upgrade", "websocket");
+  }
+
+  switch (framing.kind) {
+    case http::BodyFraming::Kind::ContentLength:
+      fields.add("Content-Length", fmt::format_int(framing.length).str());
+      break;
+    case http::BodyFraming::Kind::Chunked:
+      fields.add("Transfer-Encoding", "chunked");
+      break;
+    case http::BodyFraming::Kind::None:
+    case http::BodyFraming::Kind::UntilClose:
+      // RFC 9110 §8.6: a request that usually has content announces an empty one.
+      if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+        fields.add("Content-Length", "0");
+      }
+      break;
+  }
+  return out;
+}
+
+void clean_upstream_response(http::ResponseHead& response, const ForwardingPolicy& policy) {
+  strip_hop_by_hop(response.headers);
+  if (policy.add_via) {
+    const auto via = response.version == http::Version::Http10 ? "1.0 river" : "1.1 river";
+    if (response.headers.contains("Via")) {
+      response.headers.set("Via", fmt::format("{}, {}", response.headers.joined("Via"), via));
+    } else {
+      response.headers.add("Via", via);
+    }
+  }
+}
+
+bool is_valid_websocket_switch(const http::ResponseHead& response) {
+  return response.status == 101 && response.headers.has_token("Upgrade", "websocket") &&
+         response.headers.has_token("Connection", "upgrade");
+}
+
+}  // namespace river::proxy

@@ -1,0 +1,614 @@
+#include "proxy/http1_session.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <vector>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "http/date.h"
+#include "http1/serializer.h"
+#include "net/address.h"
+
+namespace river::proxy {
+namespace {
+
+// A request body this small that the handler left unread is read and thrown away so the
+// connection can serve the next request; a larger one costs less to close.
+constexpr std::uint64_t kMaxDrainBytes = 64 * 1024;
+// Pieces of response body up to this size are copied next to the head or chunk framing so
+// that one write carries everything; larger ones are written from where they are.
+constexpr std::size_t kCoalesceBytes = 16 * 1024;
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Lingering close (RFC 9112 §9.6): how long and how much unread input is discarded before
+// the socket is closed, so the client is not sent a reset that destroys our response.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 256 * 1024;
+
+thread_local std::vector<Http1Session*> tls_sessions;  // sessions on this worker, not owned
+std::atomic<std::size_t> g_open_sessions{0};
+
+spdlog::logger& module_log() {
+  static auto& instance = observe::logger("http1");
+  return instance;
+}
+
+Error downstream_error(ErrorKind kind, std::string context) {
+  return Error{kind, Side::Downstream, false, std::move(context)};
+}
+
+}  // namespace
+
+void Http1Session::start(net::Socket socket, std::shared_ptr<const SessionOptions> options,
+                         std::shared_ptr<Handler> handler) {
+  auto executor = socket.get_executor();
+  auto session =
+      std::make_shared<Http1Session>(std::move(socket), std::move(options), std::move(handler));
+  asio::co_spawn(executor, [session]() { return session->run(); },
+                 [](std::exception_ptr error) {
+                   // Reaching this is a bug: nothing on the data path throws.
+                   if (error) {
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       module_log().error("session ended by exception error={}", e.what());
+                     }
+                   }
+                 });
+}
+
+Http1Session::Http1Session(net::Socket socket, std::shared_ptr<const SessionOptions> options,
+                           std::shared_ptr<Handler> handler)
+    : socket_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)) {
+  tls_sessions.push_back(this);
+  g_open_sessions.fetch_add(1, std::memory_order_relaxed);
+}
+
+Http1Session::~Http1Session() {
+  std::erase(tls_sessions, this);
+  g_open_sessions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Http1Session::drain_sessions_on_this_worker() {
+  for (auto* session : tls_sessions) {
+    session->draining_ = true;
+    if (session->idle_) {
+      session->close_socket();
+    }
+  }
+}
+
+std::size_t Http1Session::open_sessions() {
+  return g_open_sessions.load(std::memory_order_relaxed);
+}
+
+void Http1Session::close_socket() {
+  net::ErrorCode ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<void> Http1Session::run() {
+  auto self = shared_from_this();
+  net::ErrorCode ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  client_ip_ = ec ? "unknown" : net::remote_ip(remote);
+  watchdog_ = net::Watchdog::start(socket_.get_executor(), [this] {
+    net::ErrorCode ignored;
+    socket_.cancel(ignored);
+  });
+
+  bool first = true;
+  while (socket_.is_open()) {
+    const auto outcome = co_await read_request(first);
+    first = false;
+    if (outcome != ReadOutcome::Request) {
+      break;
+    }
+    co_await serve_request();
+    if (!co_await finish_exchange()) {
+      break;
+    }
+  }
+
+  watchdog_->stop();
+  close_socket();
+}
+
+asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first) {
+  // Before the first byte: the keep-alive timeout (or the header timeout for a new
+  // connection). From the first byte on: the header timeout counts the whole head, so
+  // trickling one line at a time (slowloris) does not extend it.
+  bool head_started = !in_.empty();
+  idle_ = !head_started;
+  watchdog_->expires_after(head_started || first ? options_->request_header_timeout
+                                                 : options_->keepalive_timeout);
+  request_start_ = net::Clock::now();
+
+  while (true) {
+    if (!in_.empty()) {
+      request_ = http1::parse_request_head(in_.readable(), options_->limits);
+      if (request_.status == http1::ParseStatus::Complete) {
+        break;
+      }
+      if (request_.status == http1::ParseStatus::Error) {
+        module_log().debug("request refused client={} status={} error={}", client_ip_,
+                    request_.error.status, request_.error.reason);
+        note_reason(request_.error.reason);
+        co_await send_error(request_.error.status, request_.error.reason);
+        co_return ReadOutcome::Refused;
+      }
+    }
+    if (draining_ && in_.empty()) {
+      co_return ReadOutcome::Closed;
+    }
+
+    auto read = co_await read_more(std::chrono::milliseconds(0));
+    if (!read) {
+      if (read.error().kind == ErrorKind::ReadTimeout && head_started) {
+        note_reason("request_header_timeout");
+        co_await send_error(408, "request header timeout");
+        co_return ReadOutcome::Refused;
+      }
+      co_return ReadOutcome::Closed;
+    }
+    if (!head_started) {
+      head_started = true;
+      idle_ = false;
+      request_start_ = net::Clock::now();
+      watchdog_->expires_after(options_->request_header_timeout);
+    }
+  }
+
+  watchdog_->disarm();
+  in_.consume(request_.consumed);
+  const auto& head = request_.head;
+  const auto& framing = request_.framing;
+
+  body_received_ = 0;
+  body_remaining_ = framing.kind == http::BodyFraming::Kind::ContentLength ? framing.length : 0;
+  chunked_ = framing.kind == http::BodyFraming::Kind::Chunked;
+  if (chunked_) {
+    chunk_decoder_.emplace();
+  }
+  keep_alive_ = !request_.must_close && !draining_;
+
+  const auto limit = options_->max_request_body_bytes;
+  if (limit != 0 && body_remaining_ > limit) {
+    // RFC 9110 §15.5.14: refuse before reading any of the body.
+    note_reason("request_body_too_large");
+    co_await send_error(413, "request body too large");
+    co_return ReadOutcome::Refused;
+  }
+
+  // RFC 9110 §10.1.1: 100-continue is answered when the body is first read; a server
+  // ignores it in an HTTP/1.0 request. Any other expectation cannot be met.
+  continue_pending_ = false;
+  if (auto expect = head.headers.get("Expect")) {
+    if (iequals(*expect, "100-continue")) {
+      continue_pending_ = head.version == http::Version::Http11 &&
+                          (body_remaining_ > 0 || chunked_) && in_.empty();
+    } else if (head.version == http::Version::Http11) {
+      note_reason("unsupported_expectation");
+      co_await send_error(417, "unsupported expectation");
+      co_return ReadOutcome::Refused;
+    }
+  }
+  co_return ReadOutcome::Request;
+}
+
+asio::awaitable<void> Http1Session::serve_request() {
+  response_ = ResponseState{};
+  client_error_status_ = 0;
+
+  co_await handler_->handle(*this);
+
+  if (!response_.head_sent && socket_.is_open()) {
+    // The handler gave up without answering: the client broke the request (timeout,
+    // malformed body) or the handler failed.
+    const int status = client_error_status_ != 0 ? client_error_status_ : 500;
+    co_await send_error(status, http::reason_phrase(status));
+  } else if (!response_.finished) {
+    // A truncated response: closing is the only way to tell the client.
+    keep_alive_ = false;
+  }
+}
+
+asio::awaitable<bool> Http1Session::finish_exchange() {
+  write_access_log();
+  if (tunnelled_) {
+    co_return false;
+  }
+  if (!keep_alive_ || !response_.finished || !socket_.is_open()) {
+    co_await linger_and_close();
+    co_return false;
+  }
+
+  // Throw away a small request body the handler did not read, so its bytes are never
+  // taken for the next request (C21).
+  while (!body_complete()) {
+    auto piece = co_await read_body();
+    if (!piece) {
+      close_socket();
+      co_return false;
+    }
+  }
+
+  chunk_decoder_.reset();
+  request_trailers_.clear();
+  in_.shrink(kReadChunk);
+  co_return true;
+}
+
+asio::awaitable<Result<std::size_t>> Http1Session::read_more(std::chrono::milliseconds timeout) {
+  if (timeout.count() > 0) {
+    watchdog_->expires_after(timeout);
+  }
+  auto space = in_.prepare(kReadChunk);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                                                  net::kNoThrow);
+  if (timeout.count() > 0) {
+    watchdog_->disarm();
+  }
+  if (ec) {
+    if (watchdog_->expired()) {
+      co_return downstream_error(ErrorKind::ReadTimeout, "client read timed out");
+    }
+    if (ec == asio::error::eof) {
+      co_return downstream_error(ErrorKind::ConnectionClosed, "client closed");
+    }
+    co_return downstream_error(ErrorKind::Io, ec.message());
+  }
+  in_.commit(n);
+  co_return n;
+}
+
+asio::awaitable<Result<std::string_view>> Http1Session::read_body() {
+  if (continue_pending_) {
+    continue_pending_ = false;
+    if (!response_.head_sent) {
+      out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+      auto sent = co_await write_out();
+      if (!sent) {
+        co_return sent.error();
+      }
+    }
+  }
+
+  if (chunked_) {
+    co_return co_await read_chunked_body();
+  }
+  if (body_remaining_ == 0) {
+    co_return std::string_view();
+  }
+
+  if (in_.empty()) {
+    auto read = co_await read_more(options_->request_body_idle_timeout);
+    if (!read) {
+      client_error_status_ = read.error().kind == ErrorKind::ReadTimeout ? 408 : 400;
+      keep_alive_ = false;
+      co_return read.error();
+    }
+  }
+  const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), body_remaining_));
+  // Safety: the view points into in_, whose bytes stay in place until the next prepare(),
+  // which only happens in the next read_body() call.
+  const auto piece = in_.readable().substr(0, take);
+  in_.consume(take);
+  body_remaining_ -= take;
+  body_received_ += take;
+  co_return piece;
+}
+
+asio::awaitable<Result<std::string_view>> Http1Session::read_chunked_body() {
+  const auto limit = options_->max_request_body_bytes;
+  while (true) {
+    if (!in_.empty()) {
+      const auto step = chunk_decoder_->decode(in_.readable());
+      if (step.error) {
+        client_error_status_ = step.error->status;
+        keep_alive_ = false;
+        note_reason(step.error->reason);
+        co_return downstream_error(ErrorKind::InvalidMessage, step.error->reason);
+      }
+      in_.consume(step.consumed);
+      if (!step.data.empty()) {
+        body_received_ += step.data.size();
+        if (limit != 0 && body_received_ > limit) {
+          client_error_status_ = 413;
+          keep_alive_ = false;
+          note_reason("request_body_too_large");
+          co_return downstream_error(ErrorKind::TooLarge, "request body too large");
+        }
+        co_return step.data;
+      }
+      if (step.done) {
+        chunked_ = false;
+        request_trailers_ = chunk_decoder_->trailers();
+        co_return std::string_view();
+      }
+      if (step.consumed > 0) {
+        continue;
+      }
+    }
+
+    auto read = co_await read_more(options_->request_body_idle_timeout);
+    if (!read) {
+      client_error_status_ = read.error().kind == ErrorKind::ReadTimeout ? 408 : 400;
+      keep_alive_ = false;
+      co_return read.error();
+    }
+  }
+}
+
+asio::awaitable<Result<void>> Http1Session::send_interim(const http::ResponseHead& head) {
+  // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client.
+  if (client_is_http10() && head.status != 101) {
+    co_return Result<void>();
+  }
+  http1::write_response_head(head, out_);
+  co_return co_await write_out();
+}
+
+asio::awaitable<Result<void>> Http1Session::send_head(http::ResponseHead head,
+                                                      http::BodyFraming framing) {
+  RIVER_CHECK(!response_.head_sent);
+  continue_pending_ = false;
+
+  // A request body left unread decides whether this connection can go on: a small one is
+  // drained afterwards, anything else (or a client still waiting for 100 Continue) means
+  // closing, announced in this head.
+  if (!body_complete()) {
+    const bool can_drain = !chunked_ && body_remaining_ <= kMaxDrainBytes;
+    if (!can_drain) {
+      keep_alive_ = false;
+    }
+  }
+  if (draining_) {
+    keep_alive_ = false;
+  }
+
+  auto& fields = head.headers;
+  fields.remove("Content-Length");
+  fields.remove("Transfer-Encoding");
+  fields.remove("Connection");
+  head.version = http::Version::Http11;
+  if (head.reason.empty()) {
+    head.reason = std::string(http::reason_phrase(head.status));
+  }
+
+  const bool is_head_request = request_.head.method == "HEAD";
+  if (http::response_has_no_body(request_.head.method, head.status)) {
+    response_.framing = ResponseFraming::None;
+    // A HEAD response announces the length a GET would have had.
+    if (is_head_request && framing.kind == http::BodyFraming::Kind::ContentLength &&
+        head.status != 304) {
+      fields.add("Content-Length", fmt::format_int(framing.length).str());
+    }
+  } else {
+    switch (framing.kind) {
+      case http::BodyFraming::Kind::None:
+        response_.framing = ResponseFraming::ContentLength;
+        response_.expected_bytes = 0;
+        fields.add("Content-Length", "0");
+        break;
+      case http::BodyFraming::Kind::ContentLength:
+        response_.framing = ResponseFraming::ContentLength;
+        response_.expected_bytes = framing.length;
+        fields.add("Content-Length", fmt::format_int(framing.length).str());
+        break;
+      case http::BodyFraming::Kind::Chunked:
+      case http::BodyFraming::Kind::UntilClose:
+        // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client; its response ends
+        // when the connection closes.
+        if (client_is_http10()) {
+          response_.framing = ResponseFraming::UntilClose;
+          keep_alive_ = false;
+        } else {
+          response_.framing = ResponseFraming::Chunked;
+          fields.add("Transfer-Encoding", "chunked");
+        }
+        break;
+    }
+  }
+
+  if (!keep_alive_) {
+    fields.add("Connection", "close");
+  } else if (client_is_http10()) {
+    fields.add("Connection", "keep-alive");
+  }
+
+  response_.status = head.status;
+  response_.head_sent = true;
+  http1::write_response_head(head, out_);
+  // The head stays in out_ so it leaves together with the first piece of body.
+  co_return Result<void>();
+}
+
+asio::awaitable<Result<void>> Http1Session::send_body(std::string_view data) {
+  RIVER_CHECK(response_.head_sent);
+  if (data.empty() || response_.framing == ResponseFraming::None) {
+    co_return Result<void>();
+  }
+  if (response_.framing == ResponseFraming::ContentLength &&
+      response_.bytes_out + data.size() > response_.expected_bytes) {
+    keep_alive_ = false;
+    co_return Error{ErrorKind::Internal, Side::Internal, false, "body longer than announced"};
+  }
+  response_.bytes_out += data.size();
+
+  const bool chunked = response_.framing == ResponseFraming::Chunked;
+  if (chunked) {
+    http1::write_chunk_header(data.size(), out_);
+  }
+  if (data.size() <= kCoalesceBytes) {
+    out_.append(data);
+    if (chunked) {
+      out_.append("\r\n");
+    }
+    co_return co_await write_out();
+  }
+  co_return co_await write_out(data, chunked ? std::string_view("\r\n") : std::string_view());
+}
+
+asio::awaitable<Result<void>> Http1Session::finish(const http::HeaderMap& trailers) {
+  RIVER_CHECK(response_.head_sent);
+  if (response_.framing == ResponseFraming::Chunked) {
+    http1::write_last_chunk(trailers, out_);
+  }
+  if (response_.framing == ResponseFraming::ContentLength &&
+      response_.bytes_out != response_.expected_bytes) {
+    keep_alive_ = false;
+    co_return Error{ErrorKind::Internal, Side::Internal, false, "body shorter than announced"};
+  }
+  auto sent = co_await write_out();
+  if (sent) {
+    response_.finished = true;
+  }
+  co_return sent;
+}
+
+asio::awaitable<Result<void>> Http1Session::write_out(std::string_view extra,
+                                                      std::string_view tail) {
+  std::array<asio::const_buffer, 3> buffers = {asio::buffer(out_), asio::buffer(extra),
+                                               asio::buffer(tail)};
+  watchdog_->expires_after(options_->write_idle_timeout);
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, net::kNoThrow);
+  watchdog_->disarm();
+  out_.clear();
+  if (ec) {
+    keep_alive_ = false;
+    const auto kind = watchdog_->expired() ? ErrorKind::WriteTimeout : ErrorKind::Io;
+    co_return downstream_error(kind, ec.message());
+  }
+  co_return Result<void>();
+}
+
+asio::awaitable<void> Http1Session::send_error(int status, std::string_view reason) {
+  (void)reason;
+  keep_alive_ = false;
+  if (response_.head_sent) {
+    co_return;
+  }
+  const auto body = fmt::format("{} {}\n", status, http::reason_phrase(status));
+  http::ResponseHead head;
+  head.status = status;
+  head.headers.add("Server", "river");
+  head.headers.add("Date", http::http_date_now());
+  head.headers.add("Content-Type", "text/plain; charset=utf-8");
+  http::BodyFraming framing{http::BodyFraming::Kind::ContentLength, body.size()};
+  continue_pending_ = false;
+  (void)co_await send_head(std::move(head), framing);
+  if (co_await send_body(body)) {
+    (void)co_await finish(http::HeaderMap());
+  }
+}
+
+asio::awaitable<void> Http1Session::linger_and_close() {
+  if (!socket_.is_open()) {
+    co_return;
+  }
+  net::ErrorCode ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+
+  // Only a client that may still be sending needs the lingering read.
+  const bool may_have_input = !in_.empty() || !body_complete() || response_.status >= 400;
+  if (may_have_input) {
+    watchdog_->expires_after(kLingerTime);
+    std::array<char, 4096> scratch{};
+    std::size_t discarded = 0;
+    while (discarded < kLingerBytes) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), net::kNoThrow);
+      if (ec) {
+        break;
+      }
+      discarded += n;
+    }
+    watchdog_->disarm();
+  }
+  close_socket();
+}
+
+asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string upstream_early) {
+  using namespace asio::experimental::awaitable_operators;
+  tunnelled_ = true;
+  keep_alive_ = false;
+  response_.head_sent = true;
+  response_.finished = true;
+  response_.status = 101;
+  watchdog_->disarm();
+
+  // Bytes the client sent after its upgrade request belong to the new protocol.
+  std::string client_early(in_.readable());
+  in_.clear();
+
+  auto relay = [](net::Socket& from, net::Socket& to, std::string early,
+                  std::uint64_t& counter) -> asio::awaitable<void> {
+    if (!early.empty()) {
+      auto [ec, n] = co_await asio::async_write(to, asio::buffer(early), net::kNoThrow);
+      if (ec) {
+        co_return;
+      }
+      counter += n;
+    }
+    std::array<char, 16 * 1024> buffer{};
+    while (true) {
+      auto [read_ec, n] = co_await from.async_read_some(asio::buffer(buffer), net::kNoThrow);
+      if (read_ec) {
+        break;
+      }
+      auto [write_ec, written] =
+          co_await asio::async_write(to, asio::buffer(buffer.data(), n), net::kNoThrow);
+      if (write_ec) {
+        break;
+      }
+      counter += written;
+    }
+    // Pass the end of this direction on; the other direction may still be talking.
+    net::ErrorCode ignored;
+    to.shutdown(asio::socket_base::shutdown_send, ignored);
+  };
+
+  std::uint64_t to_upstream = 0;
+  co_await (relay(socket_, upstream, std::move(client_early), to_upstream) &&
+            relay(upstream, socket_, std::move(upstream_early), response_.bytes_out));
+  body_received_ += to_upstream;
+  net::ErrorCode ignored;
+  upstream.close(ignored);
+  close_socket();
+}
+
+void Http1Session::note_upstream(std::string_view peer, bool reused,
+                                 std::chrono::microseconds time_to_head) {
+  response_.upstream = std::string(peer);
+  response_.upstream_reused = reused;
+  response_.upstream_ms = static_cast<double>(time_to_head.count()) / 1000.0;
+}
+
+void Http1Session::write_access_log() {
+  const auto& access_log = options_->access_log;
+  if (!access_log || !access_log->enabled()) {
+    return;
+  }
+  const auto elapsed = net::Clock::now() - request_start_;
+  observe::AccessRecord record;
+  record.service = options_->service;
+  record.client = client_ip_;
+  record.method = request_.head.method;
+  record.target = request_.head.target;
+  record.protocol = http::to_string(request_.head.version);
+  record.status = response_.status;
+  record.bytes_in = body_received_;
+  record.bytes_out = response_.bytes_out;
+  record.upstream = response_.upstream;
+  record.upstream_reused = response_.upstream_reused;
+  record.upstream_ms = response_.upstream_ms;
+  record.total_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  record.reason = response_.reason;
+  access_log->write(record);
+}
+
+}  // namespace river::proxy

@@ -1,0 +1,429 @@
+#include "proxy/proxy_handler.h"
+
+#include <array>
+
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "http/date.h"
+#include "http1/chunked.h"
+#include "http1/serializer.h"
+#include "net/buffer.h"
+#include "net/watchdog.h"
+#include "net/workers.h"
+#include "observe/log.h"
+#include "upstream/connector.h"
+
+namespace river::proxy {
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+/// Upstream response heads may be larger than what clients are allowed (many Set-Cookie
+/// fields), but are still bounded.
+const http1::ParseLimits kResponseLimits{.max_request_line_bytes = 8192,
+                                         .max_header_bytes = 64 * 1024,
+                                         .max_header_count = 200};
+
+spdlog::logger& module_log() {
+  static auto& instance = observe::logger("proxy");
+  return instance;
+}
+
+Error upstream_error(ErrorKind kind, std::string context, bool retryable = false) {
+  return Error{kind, Side::Upstream, retryable, std::move(context)};
+}
+
+}  // namespace
+
+/// One upstream connection in use by this exchange.
+struct ProxyHandler::Connection {
+  net::Socket socket;
+  net::Buffer in{kReadChunk};
+  std::shared_ptr<net::Watchdog> watchdog;
+  upstream::PeerKey key;
+  bool reused = false;
+  /// Bytes of response received so far: a failure before the first one may be retried.
+  std::uint64_t response_bytes = 0;
+
+  /// Reads more of the response, failing with ReadTimeout after `timeout` of silence.
+  asio::awaitable<Result<std::size_t>> read_more(std::chrono::milliseconds timeout) {
+    watchdog->expires_after(timeout);
+    auto space = in.prepare(kReadChunk);
+    auto [ec, n] =
+        co_await socket.async_read_some(asio::buffer(space.data(), space.size()), net::kNoThrow);
+    watchdog->disarm();
+    if (ec) {
+      if (watchdog->expired()) {
+        co_return upstream_error(ErrorKind::ReadTimeout, "upstream read timed out");
+      }
+      const auto kind = (ec == asio::error::eof) ? ErrorKind::ConnectionClosed
+                        : (ec == asio::error::connection_reset) ? ErrorKind::ConnectionReset
+                                                                 : ErrorKind::Io;
+      co_return upstream_error(kind, "upstream read: " + ec.message());
+    }
+    in.commit(n);
+    response_bytes += n;
+    co_return n;
+  }
+
+  /// Writes all `buffers`, failing after `timeout` without progress.
+  template <typename Buffers>
+  asio::awaitable<Result<void>> write(const Buffers& buffers, std::chrono::milliseconds timeout) {
+    watchdog->expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(socket, buffers, net::kNoThrow);
+    watchdog->disarm();
+    if (ec) {
+      const auto kind = watchdog->expired() ? ErrorKind::WriteTimeout : ErrorKind::Io;
+      co_return upstream_error(kind, "upstream write: " + ec.message());
+    }
+    co_return Result<void>();
+  }
+
+  void stop() {
+    if (watchdog) {
+      watchdog->stop();
+      watchdog.reset();
+    }
+  }
+};
+
+ProxyHandler::ProxyHandler(ProxyOptions options, std::shared_ptr<lb::RoundRobin> peers,
+                           std::shared_ptr<upstream::Pool> pool)
+    : options_(std::move(options)), peers_(std::move(peers)), pool_(std::move(pool)) {}
+
+asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
+  const auto upstream_request =
+      make_upstream_request(exchange.request(), exchange.request_framing(),
+                            ClientInfo{exchange.client_ip(), exchange.scheme()},
+                            options_.forwarding);
+  std::string head_bytes;
+  http1::write_request_head(upstream_request.head, head_bytes);
+
+  const auto& peer = peers_->next();
+  if (co_await attempt(exchange, upstream_request, head_bytes, peer, true, false) ==
+      Attempt::Retry) {
+    // The reused connection had died before it answered; one more try on a fresh one.
+    (void)co_await attempt(exchange, upstream_request, head_bytes, peer, false, true);
+  }
+}
+
+asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
+    Exchange& exchange, const UpstreamRequest& request, const std::string& head_bytes,
+    const net::SocketAddress& peer, bool allow_pooled, bool last_try) {
+  auto checked_out = co_await checkout(peer, allow_pooled);
+  if (!checked_out) {
+    co_await answer_error(exchange, checked_out.error());
+    co_return Attempt::Done;
+  }
+  auto connection = std::move(*checked_out);
+  // The watchdog refers to this frame's `connection`, which stays put until the end.
+  connection.watchdog =
+      net::Watchdog::start(co_await asio::this_coro::executor, [&connection] {
+        net::ErrorCode ignored;
+        connection.socket.cancel(ignored);
+      });
+  const auto started = net::Clock::now();
+
+  // A failure is worth a second try only on a reused connection (the peer may have closed
+  // it just as we took it), before any response byte arrived, and when sending the request
+  // again cannot repeat an effect: no body was consumed, or the method is idempotent and
+  // its body was never read from the client.
+  auto can_retry = [&] {
+    return !last_try && connection.reused && connection.response_bytes == 0 &&
+           (exchange.request_framing().has_body() ? false : true);
+  };
+
+  auto sent = co_await connection.write(asio::buffer(head_bytes), options_.read_idle_timeout);
+  if (sent && exchange.request_framing().has_body()) {
+    sent = co_await forward_body(exchange, connection);
+    if (!sent && sent.error().side == Side::Downstream) {
+      // The client failed mid-body; the upstream request is incomplete and unusable.
+      connection.stop();
+      co_return Attempt::Done;
+    }
+  }
+  if (!sent) {
+    const bool retry = can_retry();
+    connection.stop();
+    if (retry) {
+      co_return Attempt::Retry;
+    }
+    co_await answer_error(exchange, sent.error());
+    co_return Attempt::Done;
+  }
+
+  // Read the response head, passing interim (1xx) responses on.
+  http1::ResponseParse response;
+  auto deadline_left = options_.response_header_timeout;
+  while (true) {
+    response = http1::parse_response_head(connection.in.readable(), exchange.request().method,
+                                          kResponseLimits);
+    if (response.status == http1::ParseStatus::Error) {
+      module_log().debug("upstream response refused peer={} error={}", connection.key.address,
+                  response.error.reason);
+      connection.stop();
+      co_await answer_error(exchange, upstream_error(ErrorKind::InvalidMessage,
+                                                     response.error.reason));
+      co_return Attempt::Done;
+    }
+    if (response.status == http1::ParseStatus::Complete) {
+      connection.in.consume(response.consumed);
+      const int status = response.head.status;
+      if (status >= 200 || status == 101) {
+        break;
+      }
+      // 100 Continue was already answered by River itself (or not wanted); other 1xx
+      // (103 Early Hints, ...) are passed on (RFC 9110 §15.2).
+      if (status != 100) {
+        clean_upstream_response(response.head, options_.forwarding);
+        auto interim = co_await exchange.send_interim(response.head);
+        if (!interim) {
+          connection.stop();
+          co_return Attempt::Done;
+        }
+      }
+      continue;
+    }
+
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        net::Clock::now() - started);
+    const auto left = deadline_left - waited;
+    if (left.count() <= 0) {
+      connection.stop();
+      co_await answer_error(exchange, upstream_error(ErrorKind::ReadTimeout,
+                                                     "upstream response header timeout"));
+      co_return Attempt::Done;
+    }
+    auto read = co_await connection.read_more(left);
+    if (!read) {
+      const bool retry = can_retry() && read.error().kind != ErrorKind::ReadTimeout;
+      connection.stop();
+      if (retry) {
+        co_return Attempt::Retry;
+      }
+      co_await answer_error(exchange, read.error());
+      co_return Attempt::Done;
+    }
+  }
+
+  exchange.note_upstream(
+      connection.key.address, connection.reused,
+      std::chrono::duration_cast<std::chrono::microseconds>(net::Clock::now() - started));
+
+  if (response.head.status == 101) {
+    if (!request.is_websocket_upgrade || !is_valid_websocket_switch(response.head)) {
+      connection.stop();
+      co_await answer_error(exchange, upstream_error(ErrorKind::InvalidMessage,
+                                                     "unexpected 101 from upstream"));
+      co_return Attempt::Done;
+    }
+    clean_upstream_response(response.head, options_.forwarding);
+    response.head.headers.add("Connection", "Upgrade");
+    response.head.headers.add("Upgrade", "websocket");
+    if (!co_await exchange.send_interim(response.head)) {
+      connection.stop();
+      co_return Attempt::Done;
+    }
+    connection.stop();
+    std::string early(connection.in.readable());
+    co_await exchange.tunnel(std::move(connection.socket), std::move(early));
+    co_return Attempt::Done;
+  }
+
+  const bool clean = co_await relay_response(exchange, connection, response);
+  release(connection, clean);
+  co_return Attempt::Done;
+}
+
+asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(
+    const net::SocketAddress& peer, bool allow_pooled) {
+  auto executor = co_await asio::this_coro::executor;
+  Connection connection{.socket = net::Socket(executor)};
+  connection.key.address = peer.to_string();
+
+  auto& context = static_cast<asio::io_context&>(executor.context());
+  std::optional<net::Socket> pooled;
+  if (allow_pooled) {
+    pooled = pool_->take(connection.key, net::current_worker_index(), context);
+  }
+  if (pooled) {
+    connection.socket = std::move(*pooled);
+    connection.reused = true;
+  } else {
+    auto opened = co_await upstream::connect(peer, options_.connect_timeout);
+    if (!opened) {
+      module_log().debug("upstream connect failed peer={} error={}", connection.key.address,
+                  to_string(opened.error().kind));
+      co_return opened.error();
+    }
+    connection.socket = std::move(*opened);
+  }
+  co_return std::move(connection);
+}
+
+asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
+                                                        Connection& connection) {
+  const bool chunked = exchange.request_framing().kind == http::BodyFraming::Kind::Chunked;
+  std::string framing;
+  while (true) {
+    auto piece = co_await exchange.read_body();
+    if (!piece) {
+      co_return piece.error();
+    }
+    if (piece->empty()) {
+      break;
+    }
+    framing.clear();
+    if (chunked) {
+      http1::write_chunk_header(piece->size(), framing);
+    }
+    std::array<asio::const_buffer, 3> buffers = {
+        asio::buffer(framing), asio::buffer(piece->data(), piece->size()),
+        asio::buffer(chunked ? std::string_view("\r\n") : std::string_view())};
+    auto sent = co_await connection.write(buffers, options_.read_idle_timeout);
+    if (!sent) {
+      co_return sent;
+    }
+  }
+  if (chunked) {
+    framing.clear();
+    http1::write_last_chunk(exchange.request_trailers(), framing);
+    co_return co_await connection.write(asio::buffer(framing), options_.read_idle_timeout);
+  }
+  co_return Result<void>();
+}
+
+asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connection& connection,
+                                                   http1::ResponseParse& response) {
+  const auto framing = response.framing;
+  bool reusable = !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
+  clean_upstream_response(response.head, options_.forwarding);
+  if (!co_await exchange.send_head(std::move(response.head), framing)) {
+    co_return false;
+  }
+
+  switch (framing.kind) {
+    case http::BodyFraming::Kind::None:
+      break;
+
+    case http::BodyFraming::Kind::ContentLength: {
+      std::uint64_t remaining = framing.length;
+      while (remaining > 0) {
+        if (connection.in.empty()) {
+          auto read = co_await connection.read_more(options_.read_idle_timeout);
+          if (!read) {
+            co_return false;
+          }
+        }
+        const auto take = static_cast<std::size_t>(
+            std::min<std::uint64_t>(connection.in.size(), remaining));
+        const auto piece = connection.in.readable().substr(0, take);
+        connection.in.consume(take);
+        remaining -= take;
+        if (!co_await exchange.send_body(piece)) {
+          co_return false;
+        }
+      }
+      if (!co_await exchange.finish(http::HeaderMap())) {
+        co_return false;
+      }
+      break;
+    }
+
+    case http::BodyFraming::Kind::Chunked: {
+      http1::ChunkedDecoder decoder;
+      while (true) {
+        if (connection.in.empty()) {
+          auto read = co_await connection.read_more(options_.read_idle_timeout);
+          if (!read) {
+            co_return false;
+          }
+        }
+        const auto step = decoder.decode(connection.in.readable());
+        if (step.error) {
+          module_log().debug("upstream chunked body refused peer={} error={}", connection.key.address,
+                      step.error->reason);
+          co_return false;
+        }
+        connection.in.consume(step.consumed);
+        if (!step.data.empty() && !co_await exchange.send_body(step.data)) {
+          co_return false;
+        }
+        if (step.done) {
+          break;
+        }
+        if (step.consumed == 0 && step.data.empty()) {
+          auto read = co_await connection.read_more(options_.read_idle_timeout);
+          if (!read) {
+            co_return false;
+          }
+        }
+      }
+      if (!co_await exchange.finish(decoder.trailers())) {
+        co_return false;
+      }
+      break;
+    }
+
+    case http::BodyFraming::Kind::UntilClose: {
+      while (true) {
+        if (!connection.in.empty()) {
+          const auto piece = connection.in.readable();
+          connection.in.consume(piece.size());
+          if (!co_await exchange.send_body(piece)) {
+            co_return false;
+          }
+        }
+        auto read = co_await connection.read_more(options_.read_idle_timeout);
+        if (!read) {
+          if (read.error().kind != ErrorKind::ConnectionClosed) {
+            co_return false;
+          }
+          break;
+        }
+      }
+      if (!co_await exchange.finish(http::HeaderMap())) {
+        co_return false;
+      }
+      break;
+    }
+  }
+
+  // Bytes beyond the response mean the peer is confused (or pipelining); never reuse.
+  co_return reusable && connection.in.empty();
+}
+
+void ProxyHandler::release(Connection& connection, bool reusable) {
+  connection.stop();
+  if (reusable) {
+    pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket));
+  }
+}
+
+asio::awaitable<void> ProxyHandler::answer_error(Exchange& exchange, const Error& error) {
+  if (exchange.head_sent()) {
+    co_return;
+  }
+  const bool timeout =
+      error.kind == ErrorKind::ConnectTimeout || error.kind == ErrorKind::ReadTimeout ||
+      error.kind == ErrorKind::WriteTimeout;
+  const int status = timeout ? 504 : 502;
+  exchange.note_reason(to_string(error.kind));
+
+  const auto body = fmt::format("{} {}\n", status, http::reason_phrase(status));
+  http::ResponseHead head;
+  head.status = status;
+  head.headers.add("Server", "river");
+  head.headers.add("Date", http::http_date_now());
+  head.headers.add("Content-Type", "text/plain; charset=utf-8");
+  if (!co_await exchange.send_head(std::move(head),
+                                   {http::BodyFraming::Kind::ContentLength, body.size()})) {
+    co_return;
+  }
+  if (co_await exchange.send_body(body)) {
+    (void)co_await exchange.finish(http::HeaderMap());
+  }
+}
+
+}  // namespace river::proxy

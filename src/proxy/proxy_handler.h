@@ -1,0 +1,58 @@
+// ProxyHandler: forwards a request to an upstream peer and relays the response.
+//
+// Per request: rewrite the head (forwarding.h), pick a peer (round-robin), take a pooled
+// connection or open one, send head and body, read the response head (answering 502 when
+// it is malformed or the peer fails, 504 when it is late), relay the body with
+// backpressure in both directions, and park the connection again when the exchange left
+// it clean. A request that fails on a reused connection before any answer arrived is sent
+// once more on a new connection when that is safe (RFC 9110 §9.2.2).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "http1/parser.h"
+#include "lb/round_robin.h"
+#include "proxy/exchange.h"
+#include "proxy/forwarding.h"
+#include "upstream/pool.h"
+
+namespace river::proxy {
+
+struct ProxyOptions {
+  std::string service;
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
+  std::chrono::milliseconds response_header_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds read_idle_timeout = std::chrono::seconds(60);
+  ForwardingPolicy forwarding;
+};
+
+class ProxyHandler final : public Handler {
+ public:
+  /// `peers` and `pool` are shared by every worker of the service.
+  ProxyHandler(ProxyOptions options, std::shared_ptr<lb::RoundRobin> peers,
+               std::shared_ptr<upstream::Pool> pool);
+
+  asio::awaitable<void> handle(Exchange& exchange) override;
+
+ private:
+  struct Connection;
+  enum class Attempt { Done, Retry };
+
+  asio::awaitable<Attempt> attempt(Exchange& exchange, const UpstreamRequest& request,
+                                   const std::string& head_bytes, const net::SocketAddress& peer,
+                                   bool allow_pooled, bool last_try);
+  asio::awaitable<Result<Connection>> checkout(const net::SocketAddress& peer, bool allow_pooled);
+  asio::awaitable<Result<void>> forward_body(Exchange& exchange, Connection& connection);
+  asio::awaitable<bool> relay_response(Exchange& exchange, Connection& connection,
+                                       http1::ResponseParse& response);
+  asio::awaitable<void> answer_error(Exchange& exchange, const Error& error);
+  void release(Connection& connection, bool reusable);
+
+  ProxyOptions options_;
+  std::shared_ptr<lb::RoundRobin> peers_;
+  std::shared_ptr<upstream::Pool> pool_;
+};
+
+}  // namespace river::proxy
