@@ -36,14 +36,6 @@ void strip_hop_by_hop(http::HeaderMap& headers) {
   }
 }
 
-std::string format_for_node(std::string_view ip) {
-  // RFC 7239 §6: IPv6 addresses are quoted and bracketed.
-  if (ip.find(':') != std::string_view::npos) {
-    return fmt::format("\"[{}]\"", ip);
-  }
-  return std::string(ip);
-}
-
 }  // namespace
 
 bool ForwardingPolicy::is_trusted(std::string_view ip) const {
@@ -106,11 +98,6 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
     const auto chain = prior_chain.empty() ? std::string(client.ip)
                                            : fmt::format("{}, {}", prior_chain, client.ip);
     fields.set("X-Forwarded-For", chain);
-    if (!peer_trusted) {
-      fields.set("X-Real-IP", client.ip);
-      fields.set("Forwarded", fmt::format("for={};proto={}", format_for_node(client.ip),
-                                          client.scheme));
-    }
   }
   if (!peer_trusted || !fields.contains("X-Forwarded-Proto")) {
     fields.set("X-Forwarded-Proto", client.scheme);
