@@ -217,14 +217,21 @@ struct RequestLine {
 };
 
 /// Scans `method SP request-target SP HTTP-version CRLF` (RFC 9112 §3) from `pos`; on Ok,
-/// moves `pos` past the CRLF. `input` ends where the request line must have ended.
-Outcome scan_request_line(std::string_view input, std::size_t& pos, RequestLine& line) {
+/// moves `pos` past the CRLF. A line longer than `max_bytes` (CRLF excluded) is refused with
+/// 414 as soon as that many bytes are seen, whatever follows them.
+Outcome scan_request_line(std::string_view input, std::size_t& pos, std::size_t max_bytes,
+                          RequestLine& line) {
   const std::size_t size = input.size();
   std::size_t at = pos;
+  // The scanning loops stop at CR, so everything before `at` is line content.
+  const auto too_long = [&] { return at - pos > max_bytes; };
 
   // RFC 9112 §3: exactly one SP between the parts; anything else is refused, not guessed at.
   const std::size_t method_begin = at;
   at = detail::skip_token_bytes(input, at);
+  if (too_long()) {
+    return invalid(414, "request line too long");
+  }
   if (at == size) {
     return kNeedMore;
   }
@@ -238,6 +245,9 @@ Outcome scan_request_line(std::string_view input, std::size_t& pos, RequestLine&
   // fragment is not sent) and bytes above 0x7e are not URI characters.
   const std::size_t target_begin = at;
   at = detail::skip_target_bytes(input, at);
+  if (too_long()) {
+    return invalid(414, "request line too long");
+  }
   if (at == size) {
     return kNeedMore;
   }
@@ -250,6 +260,9 @@ Outcome scan_request_line(std::string_view input, std::size_t& pos, RequestLine&
   const std::size_t version_begin = at;
   while (at < size && input[at] > ' ' && input[at] < 0x7f) {
     ++at;
+  }
+  if (too_long()) {
+    return invalid(414, "request line too long");
   }
   if (const auto end = scan_crlf(input, at); end.scan != Scan::Ok) {
     return end;
@@ -555,26 +568,19 @@ RequestParse parse_request_head(std::string_view bytes, const ParseLimits& limit
                                           : fail(std::move(result), 400, skipped.reason);
   }
 
-  // The request line is scanned up to its own limit plus room for CRLF (RFC 9112 §3:
-  // a target longer than the server wishes to parse gets 414).
-  const std::size_t line_begin = pos;
+  // The request line is scanned no further than its own limit plus room for CRLF
+  // (RFC 9112 §3: a target longer than the server wishes to parse gets 414).
   std::size_t line_end = window.size();
-  if (limits.max_request_line_bytes < window.size() - line_begin) {
-    line_end = line_begin + limits.max_request_line_bytes + 2;
-    line_end = std::min(line_end, window.size());
+  if (limits.max_request_line_bytes < window.size() - pos) {
+    line_end = std::min(window.size(), pos + limits.max_request_line_bytes + 2);
   }
   RequestLine line;
-  const auto line_outcome = scan_request_line(window.substr(0, line_end), pos, line);
+  const auto line_outcome = scan_request_line(window.substr(0, line_end), pos,
+                                              limits.max_request_line_bytes, line);
   if (line_outcome.scan == Scan::Invalid) {
     return fail(std::move(result), line_outcome.status, line_outcome.reason);
   }
   if (line_outcome.scan == Scan::NeedMore) {
-    // Everything up to line_end is a valid partial line; a final CR may start its CRLF.
-    const bool cr_pending = line_end > line_begin && window[line_end - 1] == '\r';
-    const std::size_t seen = line_end - line_begin - (cr_pending ? 1 : 0);
-    if (seen > limits.max_request_line_bytes) {
-      return fail(std::move(result), 414, "request line too long");
-    }
     return out_of_bytes(std::move(result), bytes, limits, 431);
   }
   if (const auto form = check_target_form(line.method, line.target); !form.empty()) {

@@ -525,6 +525,9 @@ TEST(Http1Parser, AnswersLongRequestLineWith414BeforeItEnds) {
   ASSERT_EQ(start.size(), 32u);
   EXPECT_EQ(parse_request_head(start, small_limits()).status, ParseStatus::Incomplete);
   EXPECT_TRUE(request_fails(start + "a", 414, small_limits()));
+  // Once the limit is passed, what comes next does not change the answer.
+  EXPECT_TRUE(request_fails(start + "a\x01", 414, small_limits()));
+  EXPECT_TRUE(request_fails(start + "a\r", 414, small_limits()));
   EXPECT_TRUE(request_fails("GET /" + std::string(100'000, 'a'), 414));
 }
 
