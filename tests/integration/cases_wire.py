@@ -355,8 +355,8 @@ class ScriptedOrigin:
 def origin_recv(conn, timeout):
     """Reads from an origin connection, recording the bytes. Returns (data, ending) where
     ending is None, "eof" (River closed), "reset" or "timeout" (silence for `timeout`)."""
-    conn.sock.settimeout(timeout * SLOWDOWN)
     try:
+        conn.sock.settimeout(timeout * SLOWDOWN)
         data = conn.sock.recv(65536)
     except socket.timeout:
         return b"", "timeout"
