@@ -224,3 +224,65 @@ def request_head(head_bytes, name):
     """The value of the first field called `name` in a raw request head, or None."""
     values = request_head_all(head_bytes, name)
     return values[0] if values else None
+
+
+def read_origin_request(conn, timeout=5.0):
+    """Like `OriginConnection.read_request`, but walks chunked bodies chunk by chunk, so a
+    payload that contains "0\\r\\n\\r\\n" is not taken for the end. Returns (head, raw body
+    bytes as received) or None when the connection closed or went silent first."""
+    def need(n):
+        while len(conn.buffer) < n:
+            data = conn.recv_some(timeout)
+            if not data:
+                return False
+            conn.buffer += data
+        return True
+
+    def line_end(start):
+        while conn.buffer.find(b"\r\n", start) < 0:
+            data = conn.recv_some(timeout)
+            if not data:
+                return -1
+            conn.buffer += data
+        return conn.buffer.find(b"\r\n", start)
+
+    while b"\r\n\r\n" not in conn.buffer:
+        data = conn.recv_some(timeout)
+        if not data:
+            return None
+        conn.buffer += data
+    end = conn.buffer.index(b"\r\n\r\n") + 4
+    head = conn.buffer[:end]
+    conn.buffer = conn.buffer[end:]
+    lower = head.lower()
+    m = re.search(rb"\r\ncontent-length:\s*(\d+)", lower)
+    if re.search(rb"\r\ntransfer-encoding:\s*chunked", lower):
+        pos = 0
+        while True:
+            eol = line_end(pos)
+            if eol < 0:
+                return None
+            size = int(conn.buffer[pos:eol].split(b";")[0].strip(), 16)
+            pos = eol + 2
+            if size == 0:
+                while True:
+                    eol = line_end(pos)
+                    if eol < 0:
+                        return None
+                    empty = eol == pos
+                    pos = eol + 2
+                    if empty:
+                        break
+                break
+            if not need(pos + size + 2):
+                return None
+            pos += size + 2
+        body, conn.buffer = conn.buffer[:pos], conn.buffer[pos:]
+        return head, body
+    if m:
+        n = int(m.group(1))
+        if not need(n):
+            return None
+        body, conn.buffer = conn.buffer[:n], conn.buffer[n:]
+        return head, body
+    return head, b""
