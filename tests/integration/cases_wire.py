@@ -409,3 +409,29 @@ def origin_requests(origin):
     """The requests the origin received, parsed strictly, and any bytes left over that do not
     form a complete request (for one upstream connection at a time)."""
     return parse_messages(origin.received(), eof=False)
+
+
+def answer_after_head(reply, linger=3.0):
+    """An `Origin` handler that answers `reply` as soon as a request head is in, without
+    reading the body, then records whatever else arrives until River closes the connection
+    or `linger` seconds of silence pass (an origin refusing a request early)."""
+    def handle(conn):
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            data, ending = origin_recv(conn, 5.0)
+            if ending:
+                return
+            buffer += data
+        conn.send(reply)
+        while True:
+            _, ending = origin_recv(conn, linger)
+            if ending:
+                return
+    return handle
+
+
+def per_connection_requests(origin):
+    """[(requests, leftover)] for each upstream connection, in accept order."""
+    with origin._lock:
+        records = [bytes(r) for r in origin.records]
+    return [parse_messages(r, eof=False) for r in records]
