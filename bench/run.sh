@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# River's benchmark suite: River and nginx as reverse proxies, side by side, in front of the
+# same nginx origin, all on 127.0.0.1 with ports chosen at run time. See docs/benchmarks.md.
+#
+#   bash bench/run.sh            # full run, about 6 minutes
+#   QUICK=1 bash bench/run.sh    # short run, under 2 minutes
+#
+# Settings (environment):
+#   WORKERS=1           worker threads (River) / worker processes (nginx) for scenarios 1-4
+#   ROUNDS=3            wrk scenarios are repeated ROUNDS times, alternating the order of
+#                       the proxies; the report gives the median
+#   DURATION=10         seconds of each measured wrk run (after a WARMUP-second run)
+#   CONNECTIONS=50      wrk connections
+#   IDLE_CONNS=2000     idle client connections for the memory scenario
+#   LONGTAIL_WORKERS=8  LONGTAIL_PORTS=100  LONGTAIL_RATE=200  LONGTAIL_SECONDS=20
+#   ORIGIN_WORKERS=1    worker processes of the origin nginx
+#   NGINX_WORKER_CONNECTIONS=max(4096, IDLE_CONNS + 1024)   for every nginx instance
+#   PROXIES="river nginx"
+#   RIVER_BIN=build/river  NGINX_BIN=/usr/sbin/nginx  WRK_BIN=wrk  PYTHON=/usr/bin/python3
+#   RESULTS_DIR=bench/results   KEEP_WORK=1 keeps the temporary directory
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT_DIR=$(dirname "$BENCH_DIR")
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+
+QUICK=${QUICK:-0}
+if [[ "$QUICK" == 1 ]]; then
+  ROUNDS=${ROUNDS:-1}
+  DURATION=${DURATION:-3}
+  WARMUP=${WARMUP:-1}
+  IDLE_CONNS=${IDLE_CONNS:-1000}
+  LONGTAIL_SECONDS=${LONGTAIL_SECONDS:-8}
+else
+  ROUNDS=${ROUNDS:-3}
+  DURATION=${DURATION:-10}
+  WARMUP=${WARMUP:-2}
+  IDLE_CONNS=${IDLE_CONNS:-2000}
+  LONGTAIL_SECONDS=${LONGTAIL_SECONDS:-20}
+fi
+WORKERS=${WORKERS:-1}
+CONNECTIONS=${CONNECTIONS:-50}
+LONGTAIL_WORKERS=${LONGTAIL_WORKERS:-8}
+LONGTAIL_PORTS=${LONGTAIL_PORTS:-100}
+LONGTAIL_RATE=${LONGTAIL_RATE:-200}
+ORIGIN_WORKERS=${ORIGIN_WORKERS:-1}
+# nginx allocates its connection table (client and upstream connections) when it starts;
+# size it as an operator would, for the largest load of the run with some headroom.
+NGINX_WORKER_CONNECTIONS=${NGINX_WORKER_CONNECTIONS:-$((IDLE_CONNS + 1024 > 4096 ? \
+  IDLE_CONNS + 1024 : 4096))}
+PROXIES=${PROXIES:-"river nginx"}
+RIVER_BIN=${RIVER_BIN:-$ROOT_DIR/build/river}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+WRK_BIN=${WRK_BIN:-wrk}
+PYTHON=${PYTHON:-/usr/bin/python3}
+RESULTS_DIR=${RESULTS_DIR:-$ROOT_DIR/bench/results}
+
+[[ -x "$RIVER_BIN" ]] || die "$RIVER_BIN not found; run 'make build' first"
+[[ -x "$NGINX_BIN" ]] || die "$NGINX_BIN not found; run 'make deps'"
+command -v "$WRK_BIN" >/dev/null || die "wrk not found; run 'make deps'"
+[[ -x "$PYTHON" ]] || die "$PYTHON not found"
+read -r -a proxies <<<"$PROXIES"
+
+# Thousands of sockets are open at once in the memory scenario.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+WORK=$(mktemp -d /tmp/river-bench.XXXXXX)
+# nginx workers started by root run as "nobody" and must read the files served from here.
+chmod 755 "$WORK"
+RAW="$WORK/raw.tsv"
+: >"$RAW"
+on_exit() {
+  cleanup_all
+  if [[ "${KEEP_WORK:-0}" == 1 ]]; then
+    log "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "work directory $WORK; load average $load_before"
+if awk -v load="${load_before%% *}" 'BEGIN { exit !(load > 1.5) }'; then
+  log "warning: the load average is above 1.5; figures will be noisy"
+fi
+
+# record PROXY SCENARIO ROUND KEY=VALUE...: one line of raw results.
+record() {
+  local proxy=$1 scenario=$2 round=$3
+  shift 3
+  printf '%s\t%s\t%s\t%s\n' "$proxy" "$scenario" "$round" "$*" >>"$RAW"
+}
+
+# ---------------------------------------------------------------------------------------
+# The origin for scenarios 1-4.
+read -r origin_port river_port nginx_port <<<"$(free_ports 3)"
+declare -A proxy_port=([river]=$river_port [nginx]=$nginx_port)
+origin_dir="$WORK/origin"
+mkdir -p "$origin_dir/www/files"
+head -c 1048576 /dev/urandom >"$origin_dir/www/files/1m.bin"
+chmod -R a+rX "$origin_dir"
+write_origin_conf "$origin_dir" "$ORIGIN_WORKERS" off "$origin_port"
+start_nginx "$origin_dir"
+origin_pid=$LAST_PID
+wait_port "$origin_port" 10 || die "the origin did not start; see $origin_dir/error.log"
+
+# sanity_check NAME PORT: one request of each kind must succeed through the proxy.
+sanity_check() {
+  local name=$1 port=$2 code size
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/small")
+  [[ "$code" == 200 ]] || die "$name answered /small with $code"
+  size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+    "http://127.0.0.1:$port/files/1m.bin")
+  [[ "$size" == "200 1048576" ]] || die "$name answered /files/1m.bin with $size"
+}
+
+# measure_wrk NAME PID DIR SCENARIO ROUND URL [WRK OPTIONS...]: a warm-up run, then the
+# measured run with the proxy's CPU time read before and after.
+measure_wrk() {
+  local name=$1 pid=$2 dir=$3 scenario=$4 round=$5 url=$6
+  shift 6
+  local out="$dir/wrk-$scenario.txt" cpu_before cpu_after result
+  "$WRK_BIN" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+  cpu_before=$(cpu_of "$pid")
+  "$WRK_BIN" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/summary.lua" \
+    "$@" "$url" >"$out"
+  cpu_after=$(cpu_of "$pid")
+  check_alive "$name" "$pid" "$dir" || die "$name crashed during $scenario (round $round)"
+  result=$(grep '^RESULT ' "$out") || die "no wrk summary in $out"
+  record "$name" "$scenario" "$round" "${result#RESULT } cpu_before=$cpu_before" \
+    "cpu_after=$cpu_after"
+  log "$name $scenario round $round: $(grep -E 'Requests/sec|Transfer/sec' "$out" | xargs)"
+  if grep -q 'Non-2xx\|Socket errors' "$out"; then
+    log "$name $scenario round $round: $(grep -E 'Non-2xx|Socket errors' "$out" | xargs)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Scenarios 1-3: keep-alive small responses, a new connection per request, 1 MiB responses.
+for ((round = 1; round <= ROUNDS; round++)); do
+  order=("${proxies[@]}")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = ${#proxies[@]} - 1; i >= 0; i--)); do order+=("${proxies[i]}"); done
+  fi
+  for name in "${order[@]}"; do
+    dir="$WORK/$name-wrk-$round"
+    port=${proxy_port[$name]}
+    start_proxy "$name" "$dir" "$WORKERS" "$port:$origin_port"
+    pid=$LAST_PID
+    sanity_check "$name" "$port"
+    base="http://127.0.0.1:$port"
+    measure_wrk "$name" "$pid" "$dir" keepalive "$round" "$base/small"
+    measure_wrk "$name" "$pid" "$dir" close "$round" "$base/small" -H 'Connection: close'
+    measure_wrk "$name" "$pid" "$dir" 1mib "$round" "$base/files/1m.bin"
+    stop_pid "$pid"
+  done
+done
+
+# ---------------------------------------------------------------------------------------
+# Scenario 4: memory per idle keep-alive client connection, on a freshly started proxy.
+for name in "${proxies[@]}"; do
+  dir="$WORK/$name-idle"
+  port=${proxy_port[$name]}
+  start_proxy "$name" "$dir" "$WORKERS" "$port:$origin_port"
+  pid=$LAST_PID
+  result=$("$PYTHON" "$BENCH_DIR/idle_conns.py" --port "$port" --pid "$pid" \
+    --count "$IDLE_CONNS" --path /small --settle 1) || die "idle_conns.py failed for $name"
+  check_alive "$name" "$pid" "$dir" || die "$name crashed during the idle scenario"
+  record "$name" idle 1 "${result#RESULT }"
+  log "$name idle: ${result#RESULT }"
+  stop_pid "$pid"
+done
+stop_pid "$origin_pid"
+
+# ---------------------------------------------------------------------------------------
+# Scenario 5: upstream connections opened for short client connections spread over many
+# services, with LONGTAIL_WORKERS workers. A fresh origin per proxy logs the serial number
+# of the connection each request came on; distinct serials = connections the proxy opened.
+for name in "${proxies[@]}"; do
+  read -r -a ports <<<"$(free_ports $((2 * LONGTAIL_PORTS)))"
+  origin_ports=("${ports[@]:0:LONGTAIL_PORTS}")
+  listen_ports=("${ports[@]:LONGTAIL_PORTS}")
+  pairs=()
+  for ((i = 0; i < LONGTAIL_PORTS; i++)); do
+    pairs+=("${listen_ports[i]}:${origin_ports[i]}")
+  done
+  tail_origin="$WORK/$name-longtail-origin"
+  mkdir -p "$tail_origin/www"
+  chmod -R a+rX "$tail_origin"
+  write_origin_conf "$tail_origin" 1 "$tail_origin/access.log" "${origin_ports[@]}"
+  start_nginx "$tail_origin"
+  tail_origin_pid=$LAST_PID
+  wait_port "${origin_ports[0]}" 10 || die "the long-tail origin did not start"
+
+  dir="$WORK/$name-longtail"
+  start_proxy "$name" "$dir" "$LONGTAIL_WORKERS" "${pairs[@]}"
+  pid=$LAST_PID
+  cpu_before=$(cpu_of "$pid")
+  result=$("$PYTHON" "$BENCH_DIR/longtail.py" --ports "$(IFS=,; echo "${listen_ports[*]}")" \
+    --rate "$LONGTAIL_RATE" --duration "$LONGTAIL_SECONDS" --threads 8 --path /small \
+    2>"$dir/longtail.err") || die "longtail.py failed for $name; see $dir/longtail.err"
+  cpu_after=$(cpu_of "$pid")
+  check_alive "$name" "$pid" "$dir" || die "$name crashed during the long-tail scenario"
+  stop_pid "$pid"
+  stop_pid "$tail_origin_pid"
+  origin_requests=$(wc -l <"$tail_origin/access.log")
+  upstream_conns=$(awk '{ print $1, $2 }' "$tail_origin/access.log" | sort -u | wc -l)
+  record "$name" longtail 1 "${result#RESULT } origin_requests=$origin_requests" \
+    "upstream_conns=$upstream_conns cpu_before=$cpu_before cpu_after=$cpu_after"
+  log "$name longtail: ${result#RESULT } upstream_conns=$upstream_conns"
+done
+
+# ---------------------------------------------------------------------------------------
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+command_line="$(printf '%q ' env QUICK="$QUICK" WORKERS="$WORKERS" ROUNDS="$ROUNDS" \
+  DURATION="$DURATION" CONNECTIONS="$CONNECTIONS" IDLE_CONNS="$IDLE_CONNS" \
+  LONGTAIL_WORKERS="$LONGTAIL_WORKERS" LONGTAIL_PORTS="$LONGTAIL_PORTS" \
+  LONGTAIL_RATE="$LONGTAIL_RATE" LONGTAIL_SECONDS="$LONGTAIL_SECONDS" \
+  ORIGIN_WORKERS="$ORIGIN_WORKERS" NGINX_WORKER_CONNECTIONS="$NGINX_WORKER_CONNECTIONS" \
+  bash bench/run.sh)"
+river_version=$("$RIVER_BIN" --version 2>&1 | head -n1 || true)
+nginx_version=$("$NGINX_BIN" -v 2>&1 | head -n1)
+git_commit=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n "$(git -C "$ROOT_DIR" status --porcelain -- src 2>/dev/null)" ]]; then
+  git_commit+=" (with uncommitted changes in src/)"
+fi
+git_commit+="; binary built $(date -u -r "$RIVER_BIN" +%Y-%m-%dT%H:%M:%SZ)"
+
+mkdir -p "$RESULTS_DIR"
+stamp=$(date -u +%Y-%m-%d-%H%M%S)
+report="$RESULTS_DIR/$stamp$([[ "$QUICK" == 1 ]] && echo -quick).md"
+"$PYTHON" "$BENCH_DIR/report.py" "$RAW" \
+  --started "$started_at" --command "$command_line" --commit "$git_commit" \
+  --river-version "$river_version" --nginx-version "$nginx_version" \
+  --load-before "$load_before" --load-after "$load_after" \
+  --settings "workers=$WORKERS rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s
+    connections=$CONNECTIONS idle_conns=$IDLE_CONNS longtail_workers=$LONGTAIL_WORKERS
+    longtail_ports=$LONGTAIL_PORTS longtail_rate=$LONGTAIL_RATE/s
+    longtail_seconds=$LONGTAIL_SECONDS origin_workers=$ORIGIN_WORKERS
+    nginx_worker_connections=$NGINX_WORKER_CONNECTIONS" >"$report"
+cp "$RAW" "${report%.md}.tsv"
+cat "$report"
+log "report saved to ${report#"$ROOT_DIR"/} (raw figures in ${report%.md}.tsv)"
