@@ -5,6 +5,11 @@
 function(river_harden target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
     -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 misreads Asio's coroutine frame allocator (operator new/delete members of the
+    # frame type) as a mismatched pair; the warning is a known false positive there.
+    target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+  endif()
   target_compile_definitions(${target} PUBLIC _GLIBCXX_ASSERTIONS)
   target_compile_options(${target} PRIVATE -fstack-protector-strong -fstack-clash-protection)
   if(NOT RIVER_SANITIZE)

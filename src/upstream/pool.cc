@@ -73,8 +73,8 @@ std::optional<net::Socket> Pool::take(const PeerKey& key, unsigned worker,
 }
 
 void Pool::put(const PeerKey& key, unsigned worker, net::Socket socket) {
-  if (!socket.is_open()) {
-    return;
+  if (!socket.is_open() || options_.max_idle_per_peer == 0) {
+    return;  // the socket closes here
   }
   const auto protocol = socket.local_endpoint().protocol();
   net::ErrorCode ec;

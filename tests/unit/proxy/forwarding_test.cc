@@ -1,0 +1,161 @@
+#include "proxy/forwarding.h"
+
+#include <gtest/gtest.h>
+
+namespace river::proxy {
+namespace {
+
+http::RequestHead request_with(std::initializer_list<std::pair<const char*, const char*>> fields,
+                               std::string method = "GET") {
+  http::RequestHead head;
+  head.method = std::move(method);
+  head.target = "/";
+  for (const auto& [name, value] : fields) {
+    head.headers.add(name, value);
+  }
+  return head;
+}
+
+ForwardingPolicy trusting(std::initializer_list<const char*> ranges) {
+  ForwardingPolicy policy;
+  for (const auto* range : ranges) {
+    policy.trusted_proxies.push_back(*net::Cidr::parse(range));
+  }
+  return policy;
+}
+
+const ClientInfo kClient{"127.0.0.1", "http"};
+
+TEST(Forwarding, RemovesHopByHopFieldsAndThoseConnectionNames) {
+  // Case C11: the client's Connection options and what they nominate stay on its hop.
+  auto request = request_with({{"Host", "example.test"},
+                               {"Connection", "close, X-Foo, Keep-Alive"},
+                               {"X-Foo", "1"},
+                               {"Keep-Alive", "timeout=5"},
+                               {"Proxy-Connection", "keep-alive"},
+                               {"TE", "trailers"},
+                               {"Upgrade", "foo/1"},
+                               {"X-Bar", "2"}});
+  const auto out = make_upstream_request(request, {}, kClient, {}).head;
+  for (const auto* gone : {"Connection", "X-Foo", "Keep-Alive", "Proxy-Connection", "TE",
+                           "Upgrade"}) {
+    EXPECT_FALSE(out.headers.contains(gone)) << gone;
+  }
+  EXPECT_EQ(out.headers.get("Host"), "example.test");
+  EXPECT_EQ(out.headers.get("X-Bar"), "2");
+}
+
+TEST(Forwarding, ConnectionCannotNominateFramingOrHost) {
+  auto request = request_with({{"Host", "a"}, {"Connection", "Content-Length, Host"}}, "POST");
+  const auto out =
+      make_upstream_request(request, {http::BodyFraming::Kind::ContentLength, 5}, kClient, {});
+  EXPECT_EQ(out.head.headers.get("Host"), "a");
+  EXPECT_EQ(out.head.headers.get("Content-Length"), "5");
+}
+
+TEST(Forwarding, ReplacesForwardingFieldsFromUntrustedClient) {
+  // Case C13 A: spoofed values are discarded, not appended to.
+  auto request = request_with({{"Host", "example.test"},
+                               {"X-Forwarded-For", "203.0.113.7"},
+                               {"X-Real-IP", "203.0.113.7"},
+                               {"X-Forwarded-Proto", "https"},
+                               {"X-Forwarded-Host", "admin.example.test"},
+                               {"Forwarded", "for=203.0.113.7;proto=https"}});
+  const auto out = make_upstream_request(request, {}, kClient, {});
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-For"), "127.0.0.1");
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-Proto"), "http");
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-Host"), "example.test");
+  EXPECT_FALSE(out.head.headers.contains("X-Real-IP"));
+  EXPECT_FALSE(out.head.headers.contains("Forwarded"));
+  EXPECT_EQ(out.client_identity, "127.0.0.1");
+}
+
+TEST(Forwarding, AppendsToChainFromTrustedProxyAndFindsRightmostUntrusted) {
+  // Case C13 C: walk right to left, skipping trusted hops.
+  auto request = request_with(
+      {{"Host", "example.test"}, {"X-Forwarded-For", "192.0.2.66, 198.51.100.9"}});
+  const auto out = make_upstream_request(request, {}, kClient, trusting({"127.0.0.1"}));
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-For"), "192.0.2.66, 198.51.100.9, 127.0.0.1");
+  EXPECT_EQ(out.client_identity, "198.51.100.9");
+}
+
+TEST(Forwarding, SkipsTrustedHopsInsideTheChain) {
+  auto request = request_with({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.9, 10.0.0.2"}});
+  const auto out =
+      make_upstream_request(request, {}, kClient, trusting({"127.0.0.1", "10.0.0.0/8"}));
+  EXPECT_EQ(out.client_identity, "198.51.100.9");
+}
+
+TEST(Forwarding, KeepsWebSocketUpgradeOnly) {
+  auto websocket = request_with(
+      {{"Host", "h"}, {"Connection", "Upgrade"}, {"Upgrade", "websocket"}});
+  const auto ws = make_upstream_request(websocket, {}, kClient, {});
+  EXPECT_TRUE(ws.is_websocket_upgrade);
+  EXPECT_EQ(ws.head.headers.get("Upgrade"), "websocket");
+  EXPECT_EQ(ws.head.headers.get("Connection"), "upgrade");
+
+  // Case C25 D: an h2c upgrade is served as plain HTTP/1.1.
+  auto h2c = request_with({{"Host", "h"},
+                           {"Connection", "Upgrade, HTTP2-Settings"},
+                           {"Upgrade", "h2c"},
+                           {"HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"}});
+  const auto plain = make_upstream_request(h2c, {}, kClient, {});
+  EXPECT_FALSE(plain.is_websocket_upgrade);
+  EXPECT_FALSE(plain.head.headers.contains("Upgrade"));
+  EXPECT_FALSE(plain.head.headers.contains("HTTP2-Settings"));
+  EXPECT_FALSE(plain.head.headers.contains("Connection"));
+}
+
+TEST(Forwarding, SetsFramingFromTheValidatedBody) {
+  auto request = request_with({{"Host", "h"}, {"Transfer-Encoding", "chunked"}}, "POST");
+  const auto chunked =
+      make_upstream_request(request, {http::BodyFraming::Kind::Chunked, 0}, kClient, {}).head;
+  EXPECT_EQ(chunked.headers.get("Transfer-Encoding"), "chunked");
+  EXPECT_FALSE(chunked.headers.contains("Content-Length"));
+
+  const auto empty_post = make_upstream_request(request_with({{"Host", "h"}}, "POST"), {},
+                                                kClient, {}).head;
+  EXPECT_EQ(empty_post.headers.get("Content-Length"), "0");
+}
+
+TEST(Forwarding, DropsExpectBecauseRiverAnswersIt) {
+  auto request = request_with({{"Host", "h"}, {"Expect", "100-continue"}}, "POST");
+  const auto out =
+      make_upstream_request(request, {http::BodyFraming::Kind::ContentLength, 5}, kClient, {});
+  EXPECT_FALSE(out.head.headers.contains("Expect"));
+}
+
+TEST(Forwarding, AddsViaToRequestsAndResponses) {
+  const auto out = make_upstream_request(request_with({{"Host", "h"}, {"Via", "1.0 edge"}}), {},
+                                         kClient, {});
+  EXPECT_EQ(out.head.headers.get("Via"), "1.0 edge, 1.1 river");
+
+  http::ResponseHead response;
+  response.headers.add("Connection", "keep-alive, X-Resp");
+  response.headers.add("X-Resp", "secret");
+  response.headers.add("Keep-Alive", "timeout=99");
+  clean_upstream_response(response, {});
+  EXPECT_FALSE(response.headers.contains("X-Resp"));
+  EXPECT_FALSE(response.headers.contains("Keep-Alive"));
+  EXPECT_FALSE(response.headers.contains("Connection"));
+  EXPECT_EQ(response.headers.get("Via"), "1.1 river");
+}
+
+TEST(Forwarding, AcceptsOnlyMatchingWebSocketSwitch) {
+  http::ResponseHead ok;
+  ok.status = 101;
+  ok.headers.add("Upgrade", "websocket");
+  ok.headers.add("Connection", "Upgrade");
+  EXPECT_TRUE(is_valid_websocket_switch(ok));
+
+  http::ResponseHead wrong_protocol = ok;
+  wrong_protocol.headers.set("Upgrade", "h2c");
+  EXPECT_FALSE(is_valid_websocket_switch(wrong_protocol));
+
+  http::ResponseHead no_upgrade;
+  no_upgrade.status = 101;
+  EXPECT_FALSE(is_valid_websocket_switch(no_upgrade));
+}
+
+}  // namespace
+}  // namespace river::proxy
