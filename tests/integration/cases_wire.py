@@ -435,3 +435,9 @@ def per_connection_requests(origin):
     with origin._lock:
         records = [bytes(r) for r in origin.records]
     return [parse_messages(r, eof=False) for r in records]
+
+
+def head_of(data):
+    """The first message head in `data` (its body, if any, is not looked at)."""
+    start, fields, raw_head, _ = _parse_head(data)
+    return Message(start, fields, b"", raw_head, "none")

@@ -7,8 +7,8 @@ never switched to; Upgrade in an HTTP/1.0 request is ignored (RFC 9110 §7.8).
 import pytest
 
 from harness import Origin, River, proxy_config
-from cases_wire import (RawClient, ScriptedOrigin, origin_recv, per_connection_requests,
-                        parse_messages)
+from cases_wire import (RawClient, ScriptedOrigin, head_of, origin_recv,
+                        per_connection_requests, parse_messages)
 
 WS_FIELDS = (b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
@@ -69,7 +69,7 @@ def test_c25_b_valid_101_is_relayed_and_bytes_flow_both_ways():
             client.send(WS_REQUEST)
             assert client.read_until(lambda d: b"server-first" in d, timeout=3), client.data
             head, rest = client.data.split(b"\r\n\r\n", 1)
-            response = parse_messages(head + b"\r\n\r\n")[0][0]
+            response = head_of(head + b"\r\n\r\n")
             assert response.status == 101, head
             assert response.values("Sec-WebSocket-Accept") == [b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="]
             assert b"websocket" in response.tokens("Upgrade")
@@ -78,7 +78,7 @@ def test_c25_b_valid_101_is_relayed_and_bytes_flow_both_ways():
             client.send(b"\x81\x04ping")
             assert client.read_until(lambda d: d.endswith(b"server-first\x81\x04ping"), timeout=3), \
                 client.data
-        forwarded = parse_messages(origin.received().split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")[0][0]
+        forwarded = head_of(origin.received())
         assert forwarded.values("Sec-WebSocket-Key") == [b"dGhlIHNhbXBsZSBub25jZQ=="]
         assert forwarded.values("Sec-WebSocket-Version") == [b"13"]
         assert b"websocket" in forwarded.tokens("Upgrade")
