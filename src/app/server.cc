@@ -72,6 +72,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
                      .max_header_bytes = service.limits.max_header_bytes,
                      .max_header_count = service.limits.max_header_count};
   session->max_request_body_bytes = service.limits.max_request_body_bytes;
+  session->min_request_body_rate = service.limits.min_request_body_rate;
   session->request_header_timeout = service.timeouts.request_header;
   session->request_body_idle_timeout = service.timeouts.request_body_idle;
   session->keepalive_timeout = service.timeouts.keepalive;

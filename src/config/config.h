@@ -40,6 +40,11 @@ struct LimitsConfig {
   std::uint64_t max_header_count = 100;
   /// Largest request body; 0 means unlimited. Larger gets 413.
   std::uint64_t max_request_body_bytes = 0;
+  /// Slowest average rate, in bytes per second, at which a client may send a request body
+  /// once it has kept River waiting for longer than `timeouts.request_body_idle`; a slower
+  /// client gets 408 (slow-body protection). Time spent waiting for the upstream does not
+  /// count. 0 disables the check.
+  std::uint64_t min_request_body_rate = 1024;
 
   bool operator==(const LimitsConfig&) const = default;
 };

@@ -42,6 +42,9 @@ max_header_bytes = 65536
 max_header_count = 100
 # Largest request body; 0 means unlimited. Larger gets 413.
 max_request_body_bytes = 0
+# Slowest average request body rate (bytes/s) once a client has kept River waiting longer
+# than timeouts.request_body_idle; slower gets 408. 0 disables.
+min_request_body_rate = 1024
 
 [service.timeouts]
 # Time allowed to open a connection to an upstream peer (then 502).

@@ -110,6 +110,7 @@ void read_limits(TableReader& reader, LimitsConfig& limits) {
   reader.read_integer("max_header_count", limits.max_header_count, 1, kMaxInteger);
   // 0 means no limit on the body size.
   reader.read_integer("max_request_body_bytes", limits.max_request_body_bytes, 0, kMaxInteger);
+  reader.read_integer("min_request_body_rate", limits.min_request_body_rate, 0, kMaxInteger);
 }
 
 void read_timeouts(TableReader& reader, TimeoutsConfig& timeouts) {

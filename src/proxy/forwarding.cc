@@ -57,7 +57,8 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
 
   const bool wants_websocket = request.headers.has_token("Connection", "upgrade") &&
                                request.headers.has_token("Upgrade", "websocket") &&
-                               request.method == "GET";
+                               request.method == "GET" &&
+                               request.version == http::Version::Http11;
   out.is_websocket_upgrade = wants_websocket;
 
   auto& fields = out.head.headers;

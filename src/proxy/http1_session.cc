@@ -169,6 +169,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
   const auto& framing = request_.framing;
 
   body_received_ = 0;
+  body_wait_ = {};
   body_remaining_ = framing.kind == http::BodyFraming::Kind::ContentLength ? framing.length : 0;
   chunked_ = framing.kind == http::BodyFraming::Kind::Chunked;
   if (chunked_) {
@@ -286,10 +287,7 @@ asio::awaitable<Result<std::string_view>> Http1Session::read_body() {
   }
 
   if (in_.empty()) {
-    auto read = co_await read_more(options_->request_body_idle_timeout);
-    if (!read) {
-      client_error_status_ = read.error().kind == ErrorKind::ReadTimeout ? 408 : 400;
-      keep_alive_ = false;
+    if (auto read = co_await read_more_body(); !read) {
       co_return read.error();
     }
   }
@@ -335,13 +333,37 @@ asio::awaitable<Result<std::string_view>> Http1Session::read_chunked_body() {
       }
     }
 
-    auto read = co_await read_more(options_->request_body_idle_timeout);
-    if (!read) {
-      client_error_status_ = read.error().kind == ErrorKind::ReadTimeout ? 408 : 400;
-      keep_alive_ = false;
+    if (auto read = co_await read_more_body(); !read) {
       co_return read.error();
     }
   }
+}
+
+asio::awaitable<Result<void>> Http1Session::read_more_body() {
+  const auto started = net::Clock::now();
+  auto read = co_await read_more(options_->request_body_idle_timeout);
+  body_wait_ += net::Clock::now() - started;
+  if (!read) {
+    client_error_status_ = read.error().kind == ErrorKind::ReadTimeout ? 408 : 400;
+    keep_alive_ = false;
+    note_reason(read.error().kind == ErrorKind::ReadTimeout ? "request_body_timeout"
+                                                            : "client_closed");
+    co_return read.error();
+  }
+
+  // Slow-body protection: a client that trickles its body (a byte every few seconds,
+  // each gap inside the idle timeout) is held to an average rate once it has kept us
+  // waiting longer than the idle timeout. Only our waiting for it counts.
+  const auto rate = options_->min_request_body_rate;
+  const auto waited = std::chrono::duration<double>(body_wait_).count();
+  if (rate != 0 && body_wait_ > options_->request_body_idle_timeout &&
+      static_cast<double>(body_received_ + in_.size()) < static_cast<double>(rate) * waited) {
+    client_error_status_ = 408;
+    keep_alive_ = false;
+    note_reason("request_body_too_slow");
+    co_return downstream_error(ErrorKind::ReadTimeout, "request body too slow");
+  }
+  co_return Result<void>();
 }
 
 asio::awaitable<Result<void>> Http1Session::send_interim(const http::ResponseHead& head) {
@@ -372,7 +394,6 @@ asio::awaitable<Result<void>> Http1Session::send_head(http::ResponseHead head,
   }
 
   auto& fields = head.headers;
-  fields.remove("Content-Length");
   fields.remove("Transfer-Encoding");
   fields.remove("Connection");
   head.version = http::Version::Http11;
@@ -380,15 +401,17 @@ asio::awaitable<Result<void>> Http1Session::send_head(http::ResponseHead head,
     head.reason = std::string(http::reason_phrase(head.status));
   }
 
-  const bool is_head_request = request_.head.method == "HEAD";
   if (http::response_has_no_body(request_.head.method, head.status)) {
     response_.framing = ResponseFraming::None;
-    // A HEAD response announces the length a GET would have had.
-    if (is_head_request && framing.kind == http::BodyFraming::Kind::ContentLength &&
-        head.status != 304) {
-      fields.add("Content-Length", fmt::format_int(framing.length).str());
+    // A HEAD or 304 response may announce the length a GET would have had (RFC 9110
+    // §8.6): from the handler's framing, or else as the upstream said it.
+    if (framing.kind == http::BodyFraming::Kind::ContentLength) {
+      fields.set("Content-Length", fmt::format_int(framing.length).str());
+    } else if (head.status == 204 || head.status < 200) {
+      fields.remove("Content-Length");
     }
   } else {
+    fields.remove("Content-Length");
     switch (framing.kind) {
       case http::BodyFraming::Kind::None:
         response_.framing = ResponseFraming::ContentLength;

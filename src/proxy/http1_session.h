@@ -31,6 +31,9 @@ struct SessionOptions {
   http1::ParseLimits limits;
   /// 0 means unlimited.
   std::uint64_t max_request_body_bytes = 0;
+  /// Bytes per second a client must average while River waits for its request body, once
+  /// it has waited longer than the body idle timeout. 0 disables.
+  std::uint64_t min_request_body_rate = 1024;
   std::chrono::milliseconds request_header_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds request_body_idle_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(60);
@@ -103,6 +106,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   asio::awaitable<void> send_error(int status, std::string_view reason);
   asio::awaitable<void> linger_and_close();
   asio::awaitable<Result<std::string_view>> read_chunked_body();
+  asio::awaitable<Result<void>> read_more_body();
   void write_access_log();
   bool client_is_http10() const { return request_.head.version == http::Version::Http10; }
   void close_socket();
@@ -119,6 +123,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   http1::RequestParse request_;
   std::uint64_t body_remaining_ = 0;   // Content-Length bytes still to read
   std::uint64_t body_received_ = 0;
+  net::Clock::duration body_wait_{};   // time spent waiting for request body bytes
   bool chunked_ = false;               // chunked body not yet complete
   std::optional<http1::ChunkedDecoder> chunk_decoder_;
   http::HeaderMap request_trailers_;

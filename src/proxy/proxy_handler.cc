@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "http/date.h"
+#include "http/target.h"
 #include "http1/chunked.h"
 #include "http1/serializer.h"
 #include "net/buffer.h"
@@ -93,10 +94,31 @@ ProxyHandler::ProxyHandler(ProxyOptions options, std::shared_ptr<lb::RoundRobin>
     : options_(std::move(options)), peers_(std::move(peers)), pool_(std::move(pool)) {}
 
 asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
-  const auto upstream_request =
-      make_upstream_request(exchange.request(), exchange.request_framing(),
+  const auto& request = exchange.request();
+  if (request.method == "CONNECT") {
+    co_await answer_status(exchange, 501, "connect_not_supported");
+    co_return;
+  }
+  std::optional<http::NormalizedTarget> target;
+  if (!(request.method == "OPTIONS" && request.target == "*")) {
+    target = http::normalize_target(request.target);
+    if (!target) {
+      co_await answer_status(exchange, 400, "invalid_path");
+      co_return;
+    }
+  }
+
+  auto upstream_request =
+      make_upstream_request(request, exchange.request_framing(),
                             ClientInfo{exchange.client_ip(), exchange.scheme()},
                             options_.forwarding);
+  // The origin sees the normalised path that River itself judged the request by.
+  if (target) {
+    upstream_request.head.target = target->origin_form();
+    if (!target->authority.empty()) {
+      upstream_request.head.headers.set("Host", target->authority);
+    }
+  }
   std::string head_bytes;
   http1::write_request_head(upstream_request.head, head_bytes);
 
@@ -127,11 +149,13 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
 
   // A failure is worth a second try only on a reused connection (the peer may have closed
   // it just as we took it), before any response byte arrived, and when sending the request
-  // again cannot repeat an effect: no body was consumed, or the method is idempotent and
-  // its body was never read from the client.
+  // again cannot repeat an effect (RFC 9110 §9.2.2): an idempotent method with no body
+  // (a body read from the client cannot be read again). Anything else may have reached the
+  // origin.
   auto can_retry = [&] {
     return !last_try && connection.reused && connection.response_bytes == 0 &&
-           (exchange.request_framing().has_body() ? false : true);
+           http::is_idempotent(exchange.request().method) &&
+           !exchange.request_framing().has_body();
   };
 
   auto sent = co_await connection.write(asio::buffer(head_bytes), options_.read_idle_timeout);
@@ -305,6 +329,9 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
 
   switch (framing.kind) {
     case http::BodyFraming::Kind::None:
+      if (!co_await exchange.finish(http::HeaderMap())) {
+        co_return false;
+      }
       break;
 
     case http::BodyFraming::Kind::ContentLength: {
@@ -408,9 +435,15 @@ asio::awaitable<void> ProxyHandler::answer_error(Exchange& exchange, const Error
   const bool timeout =
       error.kind == ErrorKind::ConnectTimeout || error.kind == ErrorKind::ReadTimeout ||
       error.kind == ErrorKind::WriteTimeout;
-  const int status = timeout ? 504 : 502;
-  exchange.note_reason(to_string(error.kind));
+  co_await answer_status(exchange, timeout ? 504 : 502, to_string(error.kind));
+}
 
+asio::awaitable<void> ProxyHandler::answer_status(Exchange& exchange, int status,
+                                                  std::string_view reason) {
+  if (exchange.head_sent()) {
+    co_return;
+  }
+  exchange.note_reason(reason);
   const auto body = fmt::format("{} {}\n", status, http::reason_phrase(status));
   http::ResponseHead head;
   head.status = status;

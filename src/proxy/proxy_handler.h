@@ -48,6 +48,8 @@ class ProxyHandler final : public Handler {
   asio::awaitable<bool> relay_response(Exchange& exchange, Connection& connection,
                                        http1::ResponseParse& response);
   asio::awaitable<void> answer_error(Exchange& exchange, const Error& error);
+  /// Answers `status` with a short text body; `reason` goes to the access log.
+  asio::awaitable<void> answer_status(Exchange& exchange, int status, std::string_view reason);
   void release(Connection& connection, bool reusable);
 
   ProxyOptions options_;

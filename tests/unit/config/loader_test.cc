@@ -261,6 +261,7 @@ TEST(ConfigDefaults, DefaultTextShowsEveryKeyExplicitly) {
                           "max_header_bytes =",
                           "max_header_count =",
                           "max_request_body_bytes =",
+                          "min_request_body_rate =",
                           "connect =",
                           "response_header =",
                           "upstream_read_idle =",
