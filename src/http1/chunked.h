@@ -41,7 +41,9 @@ class ChunkedDecoder {
   };
 
   /// Decodes from the start of `input`. Call again with the unconsumed rest (plus newly read
-  /// bytes) until `done` or `error`. A step returns at most one run of data.
+  /// bytes) until `done` or `error`. A step returns at most one run of data. Errors carry
+  /// 400 for broken framing and 431 for trailers over the limits; once done or failed, the
+  /// decoder stays so and consumes nothing more.
   Step decode(std::string_view input);
 
   bool done() const;

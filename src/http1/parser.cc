@@ -20,7 +20,8 @@ using detail::Scan;
 // request-line. A few are tolerated; a stream of them is not a request.
 constexpr std::size_t kMaxLeadingEmptyLines = 4;
 
-// Responses are never answered by the client that sent them: the proxy answers 502.
+// A malformed response is the upstream's fault: whatever is wrong, the proxy answers its
+// client 502, so every response error carries that status.
 constexpr int kBadGateway = 502;
 
 /// How a piece of the head scanned, and for Invalid, the status to answer and why.
@@ -45,30 +46,42 @@ class FieldLines {
   static constexpr std::size_t kInline = 48;
 
   void push_back(const FieldLine& field) {
+    const Slot slot{field.name.data(), field.name.size(), field.value.data(), field.value.size()};
     if (size_ < kInline) {
-      inline_[size_] = field;
+      inline_[size_] = slot;
     } else {
-      spill_.push_back(field);
+      spill_.push_back(slot);
     }
     ++size_;
   }
 
   std::size_t size() const { return size_; }
 
-  const FieldLine& operator[](std::size_t index) const {
-    return index < kInline ? inline_[index] : spill_[index - kInline];
+  FieldLine operator[](std::size_t index) const {
+    const Slot& slot = index < kInline ? inline_[index] : spill_[index - kInline];
+    return FieldLine{{slot.name, slot.name_size}, {slot.value, slot.value_size}};
   }
 
   void copy_to(http::HeaderMap& headers) const {
     headers.reserve(size_);
     for (std::size_t i = 0; i < size_; ++i) {
-      headers.add((*this)[i].name, (*this)[i].value);
+      const auto field = (*this)[i];
+      headers.add(field.name, field.value);
     }
   }
 
  private:
-  std::array<FieldLine, kInline> inline_;
-  std::vector<FieldLine> spill_;
+  // A trivial type, so that the inline array is left uninitialised: zeroing it cost more
+  // than parsing a typical head. Only slots below size_ are read.
+  struct Slot {
+    const char* name;
+    std::size_t name_size;
+    const char* value;
+    std::size_t value_size;
+  };
+
+  std::array<Slot, kInline> inline_;
+  std::vector<Slot> spill_;
   std::size_t size_ = 0;
 };
 
@@ -144,29 +157,44 @@ void read_connection(std::string_view value, FramingFields& out) {
   });
 }
 
+/// True when the field name `name` equals `lower`, a lower-case name of letters and '-'.
+/// NOTE: OR-ing 0x20 folds ASCII case; of all token bytes, it maps only letters onto letters
+/// and only '-' onto '-', so for a validated name the comparison is exact.
+bool name_is(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if ((name[i] | 0x20) != lower[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 FramingFields read_framing_fields(const FieldLines& fields) {
   FramingFields out;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    const auto& field = fields[i];
+    const auto field = fields[i];
     // Dispatch on the length first: most fields are none of these four.
     switch (field.name.size()) {
       case 4:
-        if (iequals(field.name, "host")) {
+        if (name_is(field.name, "host")) {
           ++out.host_count;
         }
         break;
       case 10:
-        if (iequals(field.name, "connection")) {
+        if (name_is(field.name, "connection")) {
           read_connection(field.value, out);
         }
         break;
       case 14:
-        if (iequals(field.name, "content-length")) {
+        if (name_is(field.name, "content-length")) {
           read_content_length(field.value, out);
         }
         break;
       case 17:
-        if (iequals(field.name, "transfer-encoding")) {
+        if (name_is(field.name, "transfer-encoding")) {
           read_transfer_encoding(field.value, out);
         }
         break;
@@ -257,6 +285,12 @@ Outcome scan_request_line(std::string_view input, std::size_t& pos, std::size_t 
   line.target = input.substr(target_begin, at - target_begin);
   ++at;
 
+  // Nearly every request says exactly this.
+  if (input.substr(at, 10) == "HTTP/1.1\r\n" && at + 8 - pos <= max_bytes) {
+    line.version = http::Version::Http11;
+    pos = at + 10;
+    return kOk;
+  }
   const std::size_t version_begin = at;
   while (at < size && input[at] > ' ' && input[at] < 0x7f) {
     ++at;
