@@ -6,6 +6,9 @@ requires of the path River forwards: either River refuses the target with 400, o
 the normalized path (RFC 3986 §5.2.4 dot segments removed, §6.2.2.2 percent-encoded
 unreserved characters decoded, slashes merged), which the origin cannot reinterpret. Encoded
 `/` and `\\` are never decoded by River. The 403 part of a–f and h joins with path rules.
+
+River forwards a–f as `/admin/x` (once path rules exist, that normalized path is what they
+will match) and refuses g–k with 400 (the preferred outcome for g, h, i, k).
 """
 from harness import Origin, River, proxy_config
 from cases_wire import RawClient, ScriptedOrigin, parse_messages

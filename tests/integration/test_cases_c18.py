@@ -1,7 +1,8 @@
 """C18: Slowloris: slow headers, stalled bodies, idle half-requests.
 
 River runs with `request_header = "2s"` (total time for a head, from its first byte) and
-`request_body_idle = "2s"` (longest silence inside a body). Case D uses 100 idle
+`request_body_idle = "2s"` (longest silence inside a body); C also sets
+`min_request_body_rate = 1024` (River's default). Case D uses 100 idle
 connections instead of 1000 to keep the test fast.
 """
 import time
@@ -61,19 +62,28 @@ def test_c18_b_stalled_body_times_out_and_upstream_request_is_aborted():
 
 
 def test_c18_c_body_trickled_slowly_is_cut_off():
-    # River's body timeout is an idle timeout; the case asks for a total-body or
-    # minimum-rate limit too. Here every gap (0.5 s) is a quarter of request_body_idle and
-    # the whole body would take 50 s; River is expected to give up within 3 x 2 s.
-    with Origin(ScriptedOrigin()) as origin, river_for(origin) as river:
+    # An idle timeout alone never fires here: every gap (0.5 s) is a quarter of
+    # request_body_idle, and the whole body would take 50 s. River's minimum body rate
+    # (checked once the client has kept it waiting longer than request_body_idle) must end it
+    # within about 2 x request_body_idle.
+    script = ScriptedOrigin(idle=10)
+    slow = TIMEOUTS + "[service.limits]\nmin_request_body_rate = 1024\n"
+    with Origin(script) as origin, \
+            River(proxy_config(origin.address, extra_service=slow)) as river:
         with RawClient(river.port("proxy")) as client:
             started = time.monotonic()
             client.send(b"POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\n")
-            while not client.closed and time.monotonic() - started < 3 * LIMIT + MARGIN:
+            while not client.closed and time.monotonic() - started < 2 * LIMIT + MARGIN:
                 client.read_for(0.5)
                 if not client.send(b"a"):
                     break
-            assert client.closed or client.send_failed, \
+            client.wait_closed(0.5)
+            assert client.closed, \
                 f"a 2 byte/s body kept the connection for {time.monotonic() - started:.1f}s"
+            check_optional_408(client)
+        endings = script.wait_endings(origin.connections, timeout=3)
+        assert len(endings) == origin.connections and set(endings) <= {"eof", "reset"}, endings
+        assert parse_messages(origin.received(), eof=False)[0] == []
 
 
 def test_c18_d_many_idle_half_requests_do_not_block_others_and_are_dropped():
