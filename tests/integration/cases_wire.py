@@ -415,7 +415,8 @@ def assert_refused(client, origin, allowed=(400,)):
     responses = client.final_responses()
     assert len(responses) == 1, f"expected one response, got {client.data!r}"
     response = responses[0]
-    assert response.status in allowed, f"status {response.status}, wanted {allowed}: {client.data!r}"
+    assert response.status in allowed, \
+        f"status {response.status}, wanted {allowed}: {client.data!r}"
     assert b"close" in response.tokens("Connection"), response.raw_head
     assert client.closed, f"River kept the connection open after {response.status}"
     assert origin.received() == b"", f"origin received {origin.received()!r}"

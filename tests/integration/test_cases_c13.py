@@ -13,7 +13,8 @@ from cases_wire import RawClient, ScriptedOrigin, parse_messages
 
 SPOOFED = (b"GET / HTTP/1.1\r\nHost: example.test\r\nX-Forwarded-For: 203.0.113.7\r\n"
            b"X-Real-IP: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"
-           b"X-Forwarded-Host: admin.example.test\r\nForwarded: for=203.0.113.7;proto=https\r\n\r\n")
+           b"X-Forwarded-Host: admin.example.test\r\n"
+           b"Forwarded: for=203.0.113.7;proto=https\r\n\r\n")
 
 
 def forward_one(request, extra_service=""):

@@ -39,7 +39,8 @@ def test_c18_a_headers_trickled_line_by_line_hit_the_total_header_timeout():
                 client.send(b"X-%d: a\r\n" % i)
             closed_after = time.monotonic() - started
             assert client.closed, "River kept a head open for 12 s"
-            assert LIMIT - 0.3 <= closed_after <= LIMIT + MARGIN, f"closed after {closed_after:.2f}s"
+            assert LIMIT - 0.3 <= closed_after <= LIMIT + MARGIN, \
+                f"closed after {closed_after:.2f}s"
             check_optional_408(client)
         assert origin.received() == b""
 

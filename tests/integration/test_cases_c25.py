@@ -76,7 +76,8 @@ def test_c25_b_valid_101_is_relayed_and_bytes_flow_both_ways():
             assert b"upgrade" in response.tokens("Connection")
             assert rest == b"server-first"
             client.send(b"\x81\x04ping")
-            assert client.read_until(lambda d: d.endswith(b"server-first\x81\x04ping"), timeout=3), \
+            echoed = b"server-first\x81\x04ping"
+            assert client.read_until(lambda d: d.endswith(echoed), timeout=3), \
                 client.data
         forwarded = head_of(origin.received())
         assert forwarded.values("Sec-WebSocket-Key") == [b"dGhlIHNhbXBsZSBub25jZQ=="]

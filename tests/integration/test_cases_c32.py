@@ -1,9 +1,10 @@
 """C32: Large bodies, body limits and backpressure.
 
-Sizes are bounded for CI: 256 MiB instead of 1 GiB (64 MiB in sanitized builds), through an origin that reads (or a
-client that reads) at about 100 MiB/s, far below what loopback carries, so River must stop
-reading from the fast side instead of buffering. River's resident memory may grow by less
-than 64 MiB over its baseline. C and D run with `max_request_body_bytes` = 10 MiB.
+Sizes are bounded for CI: 256 MiB instead of 1 GiB (64 MiB in sanitized builds), through an
+origin that reads (or a client that reads) at about 100 MiB/s, far below what loopback
+carries, so River must stop reading from the fast side instead of buffering. River's resident
+memory may grow by less than 64 MiB over its baseline. C and D run with
+`max_request_body_bytes` = 10 MiB.
 """
 import threading
 import time
