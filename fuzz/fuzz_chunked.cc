@@ -20,9 +20,8 @@
 namespace river::http1 {
 namespace {
 
-constexpr ChunkedLimits kSmallLimits{.max_chunk_line_bytes = 16,
-                                     .max_trailer_bytes = 64,
-                                     .max_trailer_count = 3};
+constexpr ChunkedLimits kSmallLimits{
+    .max_chunk_line_bytes = 16, .max_trailer_bytes = 64, .max_trailer_count = 3};
 
 struct Decoded {
   std::string body;

@@ -18,12 +18,10 @@ namespace river::http1 {
 namespace {
 
 // Small limits, so that the 414 and 431 paths are reached by short inputs too.
-constexpr ParseLimits kSmallLimits{.max_request_line_bytes = 64,
-                                   .max_header_bytes = 512,
-                                   .max_header_count = 8};
-constexpr ParseLimits kRoomyLimits{.max_request_line_bytes = 1 << 20,
-                                   .max_header_bytes = 1 << 20,
-                                   .max_header_count = 1 << 16};
+constexpr ParseLimits kSmallLimits{
+    .max_request_line_bytes = 64, .max_header_bytes = 512, .max_header_count = 8};
+constexpr ParseLimits kRoomyLimits{
+    .max_request_line_bytes = 1 << 20, .max_header_bytes = 1 << 20, .max_header_count = 1 << 16};
 
 bool is_token(std::string_view text) {
   if (text.empty()) {
@@ -31,8 +29,8 @@ bool is_token(std::string_view text) {
   }
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte <= ' ' || byte >= 0x7f || std::string_view("\"(),/:;<=>?@[\\]{}").find(c) !=
-                                           std::string_view::npos) {
+    if (byte <= ' ' || byte >= 0x7f ||
+        std::string_view("\"(),/:;<=>?@[\\]{}").find(c) != std::string_view::npos) {
       return false;
     }
   }
@@ -46,12 +44,11 @@ bool is_clean_value(std::string_view value) {
       return false;
     }
   }
-  return value.empty() || (value.front() != ' ' && value.front() != '\t' &&
-                           value.back() != ' ' && value.back() != '\t');
+  return value.empty() || (value.front() != ' ' && value.front() != '\t' && value.back() != ' ' &&
+                           value.back() != '\t');
 }
 
-void check_complete(const RequestParse& result, std::string_view input,
-                    const ParseLimits& limits) {
+void check_complete(const RequestParse& result, std::string_view input, const ParseLimits& limits) {
   using Kind = http::BodyFraming::Kind;
   RIVER_CHECK(result.consumed <= input.size());
   RIVER_CHECK(result.consumed <= limits.max_header_bytes);
@@ -91,8 +88,7 @@ void check_complete(const RequestParse& result, std::string_view input,
 
 void check_error(const RequestParse& result) {
   const int status = result.error.status;
-  RIVER_CHECK(status == 400 || status == 414 || status == 431 || status == 501 ||
-              status == 505);
+  RIVER_CHECK(status == 400 || status == 414 || status == 431 || status == 501 || status == 505);
   RIVER_CHECK(!result.error.reason.empty());
 }
 
@@ -106,8 +102,7 @@ void check_prefix(std::string_view input, std::size_t size, const RequestParse& 
       RIVER_CHECK(whole.status == ParseStatus::Complete && whole.consumed == part.consumed);
       break;
     case ParseStatus::Error:
-      RIVER_CHECK(whole.status == ParseStatus::Error &&
-                  whole.error.status == part.error.status);
+      RIVER_CHECK(whole.status == ParseStatus::Error && whole.error.status == part.error.status);
       break;
     case ParseStatus::Incomplete:
       RIVER_CHECK(whole.status != ParseStatus::Complete || size < whole.consumed);
@@ -115,8 +110,7 @@ void check_prefix(std::string_view input, std::size_t size, const RequestParse& 
   }
 }
 
-void check_prefixes(std::string_view input, const RequestParse& whole,
-                    const ParseLimits& limits) {
+void check_prefixes(std::string_view input, const RequestParse& whole, const ParseLimits& limits) {
   if (input.size() <= 256) {
     for (std::size_t size = 0; size < input.size(); ++size) {
       check_prefix(input, size, whole, limits);

@@ -15,19 +15,17 @@
 namespace river::http1 {
 namespace {
 
-constexpr ParseLimits kSmallLimits{.max_request_line_bytes = 64,
-                                   .max_header_bytes = 512,
-                                   .max_header_count = 8};
-constexpr ParseLimits kRoomyLimits{.max_request_line_bytes = 1 << 20,
-                                   .max_header_bytes = 1 << 20,
-                                   .max_header_count = 1 << 16};
+constexpr ParseLimits kSmallLimits{
+    .max_request_line_bytes = 64, .max_header_bytes = 512, .max_header_count = 8};
+constexpr ParseLimits kRoomyLimits{
+    .max_request_line_bytes = 1 << 20, .max_header_bytes = 1 << 20, .max_header_count = 1 << 16};
 
 bool has_line_break(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-void check_complete(const ResponseParse& result, std::string_view input,
-                    std::string_view method, const ParseLimits& limits) {
+void check_complete(const ResponseParse& result, std::string_view input, std::string_view method,
+                    const ParseLimits& limits) {
   using Kind = http::BodyFraming::Kind;
   RIVER_CHECK(result.consumed <= input.size());
   RIVER_CHECK(result.consumed <= limits.max_header_bytes);

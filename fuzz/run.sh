@@ -32,7 +32,7 @@ for target in "${targets[@]}"; do
   if "$binary" -max_total_time="$seconds" -timeout=10 -max_len=16384 \
       -dict="$fuzz_dir/http1.dict" -artifact_prefix="$work/crashes/" -print_final_stats=1 \
       "$work/corpus" >"$work/log" 2>&1; then
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)
+    runs=$(grep -o 'number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)
     echo "fuzz: $target ok (${runs:-?} runs, corpus $(ls "$work/corpus" | wc -l) files)"
   else
     echo "fuzz: $target FAILED; log: $work/log, inputs: $work/crashes/" >&2

@@ -301,8 +301,8 @@ Outcome scan_request_line(std::string_view input, std::size_t& pos, std::size_t 
   if (const auto end = scan_crlf(input, at); end.scan != Scan::Ok) {
     return end;
   }
-  if (const auto version = read_version(input.substr(version_begin, at - version_begin),
-                                        line.version);
+  if (const auto version =
+          read_version(input.substr(version_begin, at - version_begin), line.version);
       version.scan != Scan::Ok) {
     return version;
   }
@@ -377,8 +377,8 @@ Outcome scan_status_line(std::string_view input, std::size_t& pos, StatusLine& l
   if (input[at] != ' ') {
     return invalid(kBadGateway, "invalid status line");
   }
-  if (const auto version = read_version(input.substr(version_begin, at - version_begin),
-                                        line.version);
+  if (const auto version =
+          read_version(input.substr(version_begin, at - version_begin), line.version);
       version.scan != Scan::Ok) {
     return version;
   }
@@ -525,8 +525,8 @@ Outcome decide_request_framing(const FramingFields& fields, http::Version versio
     if (!fields.content_length_error.empty()) {
       return invalid(400, fields.content_length_error);
     }
-    result.framing = http::BodyFraming{http::BodyFraming::Kind::ContentLength,
-                                       *fields.content_length};
+    result.framing =
+        http::BodyFraming{http::BodyFraming::Kind::ContentLength, *fields.content_length};
   } else {
     // RFC 9112 §6.3 rule 7: no close-delimited request bodies, in any version.
     result.framing = http::BodyFraming{http::BodyFraming::Kind::None, 0};
@@ -609,8 +609,8 @@ RequestParse parse_request_head(std::string_view bytes, const ParseLimits& limit
     line_end = std::min(window.size(), pos + limits.max_request_line_bytes + 2);
   }
   RequestLine line;
-  const auto line_outcome = scan_request_line(window.substr(0, line_end), pos,
-                                              limits.max_request_line_bytes, line);
+  const auto line_outcome =
+      scan_request_line(window.substr(0, line_end), pos, limits.max_request_line_bytes, line);
   if (line_outcome.scan == Scan::Invalid) {
     return fail(std::move(result), line_outcome.status, line_outcome.reason);
   }
@@ -630,8 +630,8 @@ RequestParse parse_request_head(std::string_view bytes, const ParseLimits& limit
     return fail(std::move(result), fields_outcome.status, fields_outcome.reason);
   }
 
-  const auto framing_outcome = decide_request_framing(read_framing_fields(fields), line.version,
-                                                      result);
+  const auto framing_outcome =
+      decide_request_framing(read_framing_fields(fields), line.version, result);
   if (framing_outcome.scan != Scan::Ok) {
     return fail(std::move(result), framing_outcome.status, framing_outcome.reason);
   }
@@ -669,8 +669,8 @@ ResponseParse parse_response_head(std::string_view bytes, std::string_view reque
     return fail(std::move(result), kBadGateway, fields_outcome.reason);
   }
 
-  const auto framing_outcome = decide_response_framing(read_framing_fields(fields),
-                                                       request_method, line, result);
+  const auto framing_outcome =
+      decide_response_framing(read_framing_fields(fields), request_method, line, result);
   if (framing_outcome.scan != Scan::Ok) {
     return fail(std::move(result), kBadGateway, framing_outcome.reason);
   }

@@ -48,8 +48,8 @@ void write_request_head(const http::RequestHead& head, std::string& out) {
 void write_response_head(const http::ResponseHead& head, std::string& out) {
   const auto version = http::to_string(head.version);
   std::array<char, 16> status{};
-  const auto [status_end, ec] = std::to_chars(status.data(), status.data() + status.size(),
-                                              head.status);
+  const auto [status_end, ec] =
+      std::to_chars(status.data(), status.data() + status.size(), head.status);
   const std::string_view status_text(status.data(),
                                      ec == std::errc{} ? status_end - status.data() : 0);
 
@@ -75,8 +75,7 @@ void write_chunk_header(std::size_t size, std::string& out) {
   std::array<char, 2 * sizeof(std::size_t)> digits{};
   // std::to_chars writes lowercase hex digits.
   const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), size, 16);
-  out.append(digits.data(), ec == std::errc{} ? static_cast<std::size_t>(end - digits.data())
-                                              : 0);
+  out.append(digits.data(), ec == std::errc{} ? static_cast<std::size_t>(end - digits.data()) : 0);
   out.append(kCrlf);
 }
 

@@ -15,10 +15,10 @@ namespace river::http1::detail {
 
 /// Bit flags of `kByteClass`.
 enum ByteClass : std::uint8_t {
-  kTokenChar = 1,    ///< tchar, RFC 9110 §5.6.2
-  kValueChar = 2,    ///< field-vchar, SP or HTAB (RFC 9110 §5.5): VCHAR, obs-text, SP, HTAB
-  kTargetChar = 4,   ///< request-target byte we accept: VCHAR except '#' (RFC 9112 §3.2)
-  kReasonChar = 8,   ///< reason-phrase byte: HTAB, SP, VCHAR, obs-text (RFC 9112 §4)
+  kTokenChar = 1,   ///< tchar, RFC 9110 §5.6.2
+  kValueChar = 2,   ///< field-vchar, SP or HTAB (RFC 9110 §5.5): VCHAR, obs-text, SP, HTAB
+  kTargetChar = 4,  ///< request-target byte we accept: VCHAR except '#' (RFC 9112 §3.2)
+  kReasonChar = 8,  ///< reason-phrase byte: HTAB, SP, VCHAR, obs-text (RFC 9112 §4)
 };
 
 constexpr bool is_token_byte(unsigned char c) {

@@ -27,7 +27,8 @@ struct Decoded {
 /// Feeds `input` to `decoder` in pieces cut at `cuts` (ascending offsets), the way a
 /// connection does: unconsumed bytes are kept and offered again with the next piece.
 /// Checks the step invariants on the way.
-Decoded feed(ChunkedDecoder& decoder, std::string_view input, const std::vector<std::size_t>& cuts) {
+Decoded feed(ChunkedDecoder& decoder, std::string_view input,
+             const std::vector<std::size_t>& cuts) {
   Decoded out;
   std::string pending;
   std::size_t offset = 0;
@@ -82,8 +83,9 @@ Decoded decode_whole(std::string_view input, ChunkedLimits limits = {}) {
   return failure << (decoded.done ? "was accepted" : "was still incomplete");
 }
 
-const std::string kValidBody = "5\r\nhello\r\n1a;ext=\"v v\"\r\nabcdefghijklmnopqrstuvwxyz\r\n"
-                               "0\r\nX-Sum: 42\r\nX-Empty:\r\n\r\n";
+const std::string kValidBody =
+    "5\r\nhello\r\n1a;ext=\"v v\"\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+    "0\r\nX-Sum: 42\r\nX-Empty:\r\n\r\n";
 const std::string kValidPayload = "helloabcdefghijklmnopqrstuvwxyz";
 
 TEST(Http1Chunked, DecodesChunksAndTrailers) {
@@ -218,8 +220,8 @@ TEST(Http1Chunked, RejectsWhitespaceWithoutExtension) {
 }
 
 TEST(Http1Chunked, RejectsMissingOrInvalidChunkSize) {
-  for (const auto line : {"\r\n", ";ext\r\n", "g\r\n", "-1\r\n", "+5\r\n", "0x5\r\n", " 5\r\n",
-                          "5x\r\n"}) {
+  for (const auto line :
+       {"\r\n", ";ext\r\n", "g\r\n", "-1\r\n", "+5\r\n", "0x5\r\n", " 5\r\n", "5x\r\n"}) {
     EXPECT_TRUE(decoding_fails(line + "hello\r\n0\r\n\r\n"s));
   }
 }
@@ -242,9 +244,10 @@ TEST(Http1Chunked, AcceptsChunkSizeUpToTwoToThe63) {
 TEST(Http1Chunked, RejectsLongChunkSizeLine) {
   ChunkedLimits limits;
   limits.max_chunk_line_bytes = 16;
+  // "5;a=" and 12 bytes make a 16-byte line: the longest allowed.
   EXPECT_TRUE(decode_whole("5;a=" + std::string(12, 'x') + "\r\nhello\r\n0\r\n\r\n", limits).done);
-  EXPECT_TRUE(decoding_fails("5;a=" + std::string(13, 'x') + "\r\nhello\r\n0\r\n\r\n", 400,
-                             limits));
+  EXPECT_TRUE(
+      decoding_fails("5;a=" + std::string(13, 'x') + "\r\nhello\r\n0\r\n\r\n", 400, limits));
   // Refused before the line ends.
   EXPECT_TRUE(decoding_fails("5;a=" + std::string(100, 'x'), 400, limits));
 }
@@ -273,9 +276,7 @@ TEST(Http1Chunked, RejectsJunkInsteadOfCrlfAfterData) {
   EXPECT_TRUE(decoding_fails("5\r\nhello\n\n0\r\n\r\n"));
 }
 
-TEST(Http1Chunked, RejectsBareLfAfterData) {
-  EXPECT_TRUE(decoding_fails("5\r\nhello\n0\r\n\r\n"));
-}
+TEST(Http1Chunked, RejectsBareLfAfterData) { EXPECT_TRUE(decoding_fails("5\r\nhello\n0\r\n\r\n")); }
 
 TEST(Http1Chunked, CollectsTrailerFieldsInOrder) {
   ChunkedDecoder decoder;
@@ -289,8 +290,8 @@ TEST(Http1Chunked, CollectsTrailerFieldsInOrder) {
 }
 
 TEST(Http1Chunked, RejectsInvalidTrailerLines) {
-  for (const auto line : {"GET /x HTTP/1.1", "X : a", " folded", "\tfolded", "X: a\x01",
-                          "NoColon", ": empty-name", "X: a\rb"}) {
+  for (const auto line : {"GET /x HTTP/1.1", "X : a", " folded", "\tfolded", "X: a\x01", "NoColon",
+                          ": empty-name", "X: a\rb"}) {
     EXPECT_TRUE(decoding_fails("0\r\n"s + line + "\r\n\r\n"));
   }
 }

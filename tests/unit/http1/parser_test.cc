@@ -19,9 +19,12 @@ using Kind = http::BodyFraming::Kind;
 
 const char* to_text(ParseStatus status) {
   switch (status) {
-    case ParseStatus::Complete: return "Complete";
-    case ParseStatus::Incomplete: return "Incomplete";
-    case ParseStatus::Error: return "Error";
+    case ParseStatus::Complete:
+      return "Complete";
+    case ParseStatus::Incomplete:
+      return "Incomplete";
+    case ParseStatus::Error:
+      return "Error";
   }
   return "?";
 }
@@ -42,9 +45,8 @@ std::string describe(const Parse& result) {
   if (result.status == ParseStatus::Error && result.error.status == status) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "input \"" << escape_for_log(bytes, 400)
-                                       << "\" gave " << describe(result) << ", expected error "
-                                       << status;
+  return ::testing::AssertionFailure() << "input \"" << escape_for_log(bytes, 400) << "\" gave "
+                                       << describe(result) << ", expected error " << status;
 }
 
 /// Parses `bytes`, which must hold one complete request head.
@@ -63,8 +65,9 @@ std::string post_with(std::string_view fields) {
 // --- Heads arriving in pieces --------------------------------------------------------------
 
 TEST(Http1Parser, ParsesSimpleGet) {
-  const std::string head = "GET /index.html?q=1 HTTP/1.1\r\nHost: example.test\r\n"
-                           "Accept: */*\r\n\r\n";
+  const std::string head =
+      "GET /index.html?q=1 HTTP/1.1\r\nHost: example.test\r\n"
+      "Accept: */*\r\n\r\n";
   const auto result = complete_request(head + "next");
   EXPECT_EQ(result.consumed, head.size());
   EXPECT_EQ(result.head.method, "GET");
@@ -81,8 +84,9 @@ TEST(Http1Parser, IncompleteOnEmptyInput) {
 }
 
 TEST(Http1Parser, ParsesHeadFedByteByByte) {
-  const std::string head = "POST /upload HTTP/1.1\r\nHost: example.test\r\nX-Long: " +
-                           std::string(40, 'v') + "\r\nContent-Length: 3\r\n\r\n";
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: example.test\r\nX-Long: " + std::string(40, 'v') +
+      "\r\nContent-Length: 3\r\n\r\n";
   for (std::size_t size = 0; size < head.size(); ++size) {
     const auto partial = parse_request_head(std::string_view(head).substr(0, size), {});
     ASSERT_EQ(partial.status, ParseStatus::Incomplete)
@@ -132,10 +136,10 @@ TEST(Http1Parser, RejectsBareLfAnywhereInHead) {
 }
 
 TEST(Http1Parser, RejectsBareCrAnywhereInHead) {
-  for (const auto bytes : {"\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1\rHost: a\r\n\r\n",
-                           "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n",
-                           "GET / HTTP/1.1\r\nHost: a\r\n\r\r\n", "GET /\r HTTP/1.1\r\n\r\n",
-                           "GET / HTTP/1.1\r\nX\r: b\r\nHost: a\r\n\r\n"}) {
+  for (const auto bytes :
+       {"\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1\rHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r\r\n",
+        "GET /\r HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nX\r: b\r\nHost: a\r\n\r\n"}) {
     EXPECT_TRUE(request_fails(bytes, 400));
   }
 }
@@ -153,9 +157,9 @@ TEST(Http1Parser, RejectsBareCrBeforeHeadIsComplete) {
 // --- Request line --------------------------------------------------------------------------
 
 TEST(Http1Parser, RejectsExtraWhitespaceInRequestLine) {
-  for (const auto line : {"GET  / HTTP/1.1", "GET /  HTTP/1.1", " GET / HTTP/1.1",
-                          "GET\t/ HTTP/1.1", "GET /\tHTTP/1.1", "GET / HTTP/1.1 ",
-                          "GET / HTTP/1.1\t", "GET /a b HTTP/1.1"}) {
+  for (const auto line :
+       {"GET  / HTTP/1.1", "GET /  HTTP/1.1", " GET / HTTP/1.1", "GET\t/ HTTP/1.1",
+        "GET /\tHTTP/1.1", "GET / HTTP/1.1 ", "GET / HTTP/1.1\t", "GET /a b HTTP/1.1"}) {
     EXPECT_TRUE(request_fails(std::string(line) + "\r\nHost: a\r\n\r\n", 400));
   }
 }
@@ -173,7 +177,7 @@ TEST(Http1Parser, AcceptsExtensionMethods) {
 }
 
 TEST(Http1Parser, RejectsControlBytesInTarget) {
-  for (const auto target : {"/a\x01" "b"sv, "/a\x7f"sv, "/a\0b"sv, "/a\x1b"sv}) {
+  for (const auto target : {"/a\001b"sv, "/a\x7f"sv, "/a\0b"sv, "/a\x1b"sv}) {
     const auto bytes = "GET "s + std::string(target) + " HTTP/1.1\r\nHost: a\r\n\r\n";
     EXPECT_TRUE(request_fails(bytes, 400));
   }
@@ -219,8 +223,8 @@ TEST(Http1Parser, AnswersOtherHttpVersionsWith505) {
 }
 
 TEST(Http1Parser, RejectsMalformedVersion) {
-  for (const auto version : {"http/1.1", "HTTP/1.10", "HTTP/11", "HTTP/1.x", "HTTP1.1",
-                             "HTTP/1.1x", "FOO", "HTTP/", "HTTPS/1.1"}) {
+  for (const auto version : {"http/1.1", "HTTP/1.10", "HTTP/11", "HTTP/1.x", "HTTP1.1", "HTTP/1.1x",
+                             "FOO", "HTTP/", "HTTPS/1.1"}) {
     EXPECT_TRUE(request_fails("GET / "s + version + "\r\nHost: a\r\n\r\n", 400));
   }
 }
@@ -247,9 +251,9 @@ TEST(Http1Parser, AcceptsAuthorityFormForConnect) {
 }
 
 TEST(Http1Parser, RejectsConnectWithoutAuthorityForm) {
-  for (const auto target : {"/", "example.test", "example.test:", "example.test:https",
-                            "http://example.test:443/", "user@example.test:443", "*",
-                            "[::1:443", "example.test:443/x"}) {
+  for (const auto target :
+       {"/", "example.test", "example.test:", "example.test:https", "http://example.test:443/",
+        "user@example.test:443", "*", "[::1:443", "example.test:443/x"}) {
     EXPECT_TRUE(request_fails("CONNECT "s + target + " HTTP/1.1\r\nHost: a\r\n\r\n", 400));
   }
 }
@@ -268,7 +272,7 @@ TEST(Http1Parser, KeepsEveryFieldWithItsSpellingAndOrder) {
       "content-LENGTH: 2\r\nX-A: 2\r\nX-B: 3\r\n\r\n");
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"hOsT", "example.test"}, {"X-B", "1"}, {"Connection", "keep-alive"},
-      {"content-LENGTH", "2"},   {"X-A", "2"}, {"X-B", "3"}};
+      {"content-LENGTH", "2"},  {"X-A", "2"}, {"X-B", "3"}};
   std::vector<std::pair<std::string, std::string>> actual;
   for (const auto& header : result.head.headers) {
     actual.emplace_back(header.name, header.value);
@@ -277,15 +281,16 @@ TEST(Http1Parser, KeepsEveryFieldWithItsSpellingAndOrder) {
 }
 
 TEST(Http1Parser, TrimsOptionalWhitespaceAroundValues) {
-  const auto result = complete_request(
-      "GET / HTTP/1.1\r\nHost:example.test\r\nX-A: \t a  b \t \r\nX-B:\t\r\n\r\n");
+  const auto result =
+      complete_request("GET / HTTP/1.1\r\nHost:example.test\r\nX-A: \t a  b \t \r\nX-B:\t\r\n\r\n");
   EXPECT_EQ(result.head.headers.get("host"), "example.test");
   EXPECT_EQ(result.head.headers.get("x-a"), "a  b");
   EXPECT_EQ(result.head.headers.get("x-b"), "");
 }
 
 TEST(Http1Parser, AcceptsObsTextInValues) {
-  const auto result = complete_request("GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\xc3\xa9 \xff\r\n\r\n");
+  const auto result =
+      complete_request("GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\xc3\xa9 \xff\r\n\r\n");
   EXPECT_EQ(result.head.headers.get("x-name"), "caf\xc3\xa9 \xff");
 }
 
@@ -295,14 +300,14 @@ TEST(Http1Parser, RejectsWhitespaceBeforeColon) {
 }
 
 TEST(Http1Parser, RejectsFieldNameThatIsNotAToken) {
-  for (const auto line : {"X(a): b", "X a: b", ": b", "X/Y: b", "X\x7f: b", "X\xc3\xa9: b",
-                          "NoColon", "X@: b"}) {
+  for (const auto line :
+       {"X(a): b", "X a: b", ": b", "X/Y: b", "X\x7f: b", "X\xc3\xa9: b", "NoColon", "X@: b"}) {
     EXPECT_TRUE(request_fails("GET / HTTP/1.1\r\nHost: a\r\n"s + line + "\r\n\r\n", 400));
   }
 }
 
 TEST(Http1Parser, RejectsControlBytesInValues) {
-  for (const auto value : {"a\0b"sv, "a\x01"sv, "\x0b" "a"sv, "a\x1f"sv, "a\x7f"sv, "\x0c"sv}) {
+  for (const auto value : {"a\0b"sv, "a\x01"sv, "\013a"sv, "a\x1f"sv, "a\x7f"sv, "\x0c"sv}) {
     const auto bytes = "GET / HTTP/1.1\r\nHost: a\r\nX: "s + std::string(value) + "\r\n\r\n";
     EXPECT_TRUE(request_fails(bytes, 400));
   }
@@ -436,8 +441,8 @@ TEST(Http1Parser, RejectsEmptyTransferEncoding) {
 TEST(Http1Parser, RejectsChunkedNotFinal) {
   EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: chunked, identity\r\n"), 400));
   EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: chunked, gzip\r\n"), 400));
-  EXPECT_TRUE(request_fails(
-      post_with("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"), 400));
+  EXPECT_TRUE(
+      request_fails(post_with("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"), 400));
 }
 
 TEST(Http1Parser, RejectsChunkedAppliedTwice) {
@@ -456,15 +461,13 @@ TEST(Http1Parser, AnswersUnknownTransferCodingWith501) {
 TEST(Http1Parser, RejectsVerticalTabBeforeChunked) {
   // VT is a control byte, not whitespace: the field value itself is invalid (RFC 9110 §5.5),
   // so it never gets as far as being read as a transfer coding.
-  EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: \x0b" "chunked\r\n"), 400));
+  EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: \013chunked\r\n"), 400));
   EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: chunked\x0b\r\n"), 400));
 }
 
 TEST(Http1Parser, RejectsTransferEncodingWithContentLength) {
-  EXPECT_TRUE(request_fails(
-      post_with("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400));
-  EXPECT_TRUE(request_fails(
-      post_with("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n"), 400));
+  EXPECT_TRUE(request_fails(post_with("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400));
+  EXPECT_TRUE(request_fails(post_with("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n"), 400));
 }
 
 TEST(Http1Parser, RejectsTransferEncodingInHttp10) {
@@ -483,14 +486,13 @@ TEST(Http1Parser, KeepsHttp11ConnectionsOpenByDefault) {
 }
 
 TEST(Http1Parser, ClosesOnConnectionClose) {
-  EXPECT_TRUE(complete_request("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+  EXPECT_TRUE(
+      complete_request("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").must_close);
+  EXPECT_TRUE(complete_request("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, CLOSE\r\n\r\n")
                   .must_close);
   EXPECT_TRUE(
-      complete_request("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, CLOSE\r\n\r\n")
+      complete_request("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n")
           .must_close);
-  EXPECT_TRUE(complete_request(
-                  "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n")
-                  .must_close);
 }
 
 TEST(Http1Parser, ClosesHttp10UnlessKeepAlive) {
@@ -541,8 +543,8 @@ TEST(Http1Parser, AnswersTooManyFieldsWith431) {
 }
 
 TEST(Http1Parser, AnswersTooManyFieldsWith431BeforeHeadEnds) {
-  EXPECT_TRUE(request_fails("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD", 431,
-                            small_limits()));
+  EXPECT_TRUE(
+      request_fails("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD", 431, small_limits()));
 }
 
 TEST(Http1Parser, AcceptsHeadAtMaxHeaderBytes) {
@@ -575,8 +577,8 @@ TEST(Http1Parser, AnswersOversizedHeadWith431BeforeItEnds) {
   if (result.status == ParseStatus::Error && result.error.status == 502) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "response \"" << escape_for_log(bytes, 400)
-                                       << "\" gave " << describe(result);
+  return ::testing::AssertionFailure()
+         << "response \"" << escape_for_log(bytes, 400) << "\" gave " << describe(result);
 }
 
 ResponseParse complete_response(std::string_view bytes, std::string_view method = "GET") {
@@ -615,7 +617,8 @@ TEST(Http1ResponseParser, AcceptsEmptyReason) {
 }
 
 TEST(Http1ResponseParser, KeepsReasonBytes) {
-  const auto result = complete_response("HTTP/1.1 200 All \tgood \xc3\xa9\r\nContent-Length: 0\r\n\r\n");
+  const auto result =
+      complete_response("HTTP/1.1 200 All \tgood \xc3\xa9\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(result.head.reason, "All \tgood \xc3\xa9");
 }
 
@@ -631,10 +634,10 @@ TEST(Http1ResponseParser, RejectsStatusOutsideRange) {
 }
 
 TEST(Http1ResponseParser, RejectsMalformedStatusLine) {
-  for (const auto line : {"HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1 2x0 OK",
-                          "HTTP/1.1  200 OK", "HTTP/1.1\t200 OK", "HTTP/2.0 200 OK",
-                          "HTTP/1.2 200 OK", "http/1.1 200 OK", "ICY 200 OK", "HTTP/1.1 -20 OK",
-                          " HTTP/1.1 200 OK", "HTTP/1.1 200\tOK"}) {
+  for (const auto line :
+       {"HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1 2x0 OK", "HTTP/1.1  200 OK",
+        "HTTP/1.1\t200 OK", "HTTP/2.0 200 OK", "HTTP/1.2 200 OK", "http/1.1 200 OK", "ICY 200 OK",
+        "HTTP/1.1 -20 OK", " HTTP/1.1 200 OK", "HTTP/1.1 200\tOK"}) {
     EXPECT_TRUE(response_fails(line + "\r\nContent-Length: 0\r\n\r\n"s));
   }
 }
@@ -673,9 +676,9 @@ TEST(Http1ResponseParser, NoBodyFor1xx204And304) {
 
 TEST(Http1ResponseParser, NoBodyFor2xxToConnect) {
   EXPECT_EQ(complete_response("HTTP/1.1 200 OK\r\n\r\n", "CONNECT").framing.kind, Kind::None);
-  EXPECT_EQ(complete_response("HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\n", "CONNECT")
-                .framing.kind,
-            Kind::ContentLength);
+  EXPECT_EQ(
+      complete_response("HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\n", "CONNECT").framing.kind,
+      Kind::ContentLength);
 }
 
 TEST(Http1ResponseParser, FramesBodyByChunked) {
@@ -709,9 +712,9 @@ TEST(Http1ResponseParser, RejectsTransferEncodingInHttp10) {
 }
 
 TEST(Http1ResponseParser, RejectsInvalidContentLength) {
-  for (const auto fields : {"Content-Length: -1", "Content-Length: 1\r\nContent-Length: 2",
-                            "Content-Length:", "Content-Length: 0x10",
-                            "Content-Length: 18446744073709551616"}) {
+  for (const auto fields :
+       {"Content-Length: -1", "Content-Length: 1\r\nContent-Length: 2",
+        "Content-Length:", "Content-Length: 0x10", "Content-Length: 18446744073709551616"}) {
     EXPECT_TRUE(response_fails("HTTP/1.1 200 OK\r\n"s + fields + "\r\n\r\n"));
   }
 }
@@ -723,16 +726,16 @@ TEST(Http1ResponseParser, ReadsUntilCloseWithoutFraming) {
 }
 
 TEST(Http1ResponseParser, ClosesOnConnectionClose) {
-  const auto result = complete_response(
-      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  const auto result =
+      complete_response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(result.must_close);
 }
 
 TEST(Http1ResponseParser, ClosesHttp10UnlessKeepAlive) {
   EXPECT_TRUE(complete_response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").must_close);
-  EXPECT_FALSE(complete_response(
-                   "HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n")
-                   .must_close);
+  EXPECT_FALSE(
+      complete_response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n")
+          .must_close);
 }
 
 TEST(Http1ResponseParser, RejectsOversizedHead) {
@@ -766,15 +769,15 @@ std::string c02_request(std::string_view te_lines) {
 TEST(Http1ParserCases, C02RejectsEveryTransferEncodingVariant) {
   // Every variant carries Content-Length: 5 as well, so each is refused with 400 + close.
   const std::vector<std::string> variants = {
-      "Transfer-Encoding: chunked, identity\r\n",                     // a
+      "Transfer-Encoding: chunked, identity\r\n",                       // a
       "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",  // b
-      "Transfer-Encoding: identity\r\n",                              // c
-      "Transfer-Encoding: xchunked\r\n",                              // d
-      "Transfer-Encoding: chunked, chunked\r\n",                      // e
-      "Transfer-Encoding: \x0b" "chunked\r\n",                        // f
-      "Transfer-Encoding: chunked\t\r\n",                             // g
-      "Transfer-Encoding:  chunked\r\n",                              // g
-      "Transfer-Encoding: Chunked\r\n",                               // g
+      "Transfer-Encoding: identity\r\n",                                // c
+      "Transfer-Encoding: xchunked\r\n",                                // d
+      "Transfer-Encoding: chunked, chunked\r\n",                        // e
+      "Transfer-Encoding: \013chunked\r\n",                             // f (VT, octal 013)
+      "Transfer-Encoding: chunked\t\r\n",                               // g
+      "Transfer-Encoding:  chunked\r\n",                                // g
+      "Transfer-Encoding: Chunked\r\n",                                 // g
   };
   for (const auto& variant : variants) {
     const auto result = parse_request_head(c02_request(variant), {});
@@ -788,22 +791,22 @@ std::string c03_request(std::string_view cl_lines) {
 }
 
 TEST(Http1ParserCases, C03RejectsInvalidContentLengthVariants) {
-  for (const auto lines : {"Content-Length:\r\nContent-Length: 5",  // a
-                           "Content-Length: 5\r\nContent-Length: 6",  // b
-                           "Content-Length: 5,",                      // e (we refuse)
-                           "Content-Length: +5",                      // f
-                           "Content-Length: 0x5",                     // g
-                           "Content-Length: -1",                      // h
-                           "Content-Length: 5 5",                     // i
+  for (const auto lines : {"Content-Length:\r\nContent-Length: 5",     // a
+                           "Content-Length: 5\r\nContent-Length: 6",   // b
+                           "Content-Length: 5,",                       // e (we refuse)
+                           "Content-Length: +5",                       // f
+                           "Content-Length: 0x5",                      // g
+                           "Content-Length: -1",                       // h
+                           "Content-Length: 5 5",                      // i
                            "Content-Length: 18446744073709551621"}) {  // j
     EXPECT_TRUE(request_fails(c03_request(lines), 400));
   }
 }
 
 TEST(Http1ParserCases, C03CollapsesRepeatedContentLengthToOneValue) {
-  for (const auto lines : {"Content-Length: 5, 5",                   // c
+  for (const auto lines : {"Content-Length: 5, 5",                    // c
                            "Content-Length: 5\r\nContent-Length: 5",  // d
-                           "Content-Length: 005"}) {                 // k
+                           "Content-Length: 005"}) {                  // k
     const auto bytes = c03_request(lines);
     const auto result = complete_request(bytes);
     EXPECT_EQ(result.framing.kind, Kind::ContentLength) << lines;
@@ -815,11 +818,11 @@ TEST(Http1ParserCases, C03CollapsesRepeatedContentLengthToOneValue) {
 TEST(Http1ParserCases, C05RejectsObsFold) {
   // A: a fold hiding Transfer-Encoding; B: folded Content-Length; C: whitespace-led line
   // right after the request line.
-  EXPECT_TRUE(request_fails(
-      "POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 48\r\nX-Note: a\r\n "
-      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: "
-      "example.test\r\n\r\n",
-      400));
+  EXPECT_TRUE(
+      request_fails("POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 48\r\nX-Note: a\r\n "
+                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: "
+                    "example.test\r\n\r\n",
+                    400));
   EXPECT_TRUE(request_fails(
       "POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length:\r\n 5\r\n\r\nhello", 400));
   EXPECT_TRUE(request_fails(
@@ -835,7 +838,8 @@ TEST(Http1ParserCases, C05RejectsObsFoldInResponse) {
 TEST(Http1ParserCases, C07HeadOfChunkedRequestIsAccepted) {
   // The C07 variants differ only in the body; the head is valid and framed as chunked, and
   // the body bytes are left to the chunked decoder (see chunked_test.cc).
-  const std::string head = "POST / HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string head =
+      "POST / HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n";
   const auto result = complete_request(head + "5\r\nhelloXX0\r\n\r\n");
   EXPECT_EQ(result.framing.kind, Kind::Chunked);
   EXPECT_EQ(result.consumed, head.size());
@@ -853,7 +857,8 @@ TEST(Http1ParserCases, C09RejectsTransferEncodingInHttp10) {
 }
 
 TEST(Http1ParserCases, C09Http10PostWithoutLengthHasEmptyBody) {
-  const std::string first = "POST / HTTP/1.0\r\nHost: example.test\r\nConnection: keep-alive\r\n\r\n";
+  const std::string first =
+      "POST / HTTP/1.0\r\nHost: example.test\r\nConnection: keep-alive\r\n\r\n";
   const std::string second = "GET /admin HTTP/1.0\r\nHost: example.test\r\n\r\n";
   const auto post = complete_request(first + second);
   EXPECT_EQ(post.framing.kind, Kind::None);
@@ -868,8 +873,8 @@ TEST(Http1ParserCases, C09Http10PostWithoutLengthHasEmptyBody) {
 
 TEST(Http1ParserCases, C17KeepsLongFieldNameIntact) {
   const std::string name = "Content-Length0" + std::string(255, 'a');
-  const auto bytes = "POST / HTTP/1.1\r\nHost: example.test\r\n" + name +
-                     ":\r\nContent-Length: 5\r\n\r\nhello";
+  const auto bytes =
+      "POST / HTTP/1.1\r\nHost: example.test\r\n" + name + ":\r\nContent-Length: 5\r\n\r\nhello";
   const auto result = complete_request(bytes);
   ASSERT_EQ(result.head.headers.size(), 3u);
   EXPECT_EQ(std::next(result.head.headers.begin())->name, name);
