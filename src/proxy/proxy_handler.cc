@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "http/date.h"
 #include "http/target.h"
 #include "http1/chunked.h"
@@ -231,6 +232,16 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     }
   }
 
+  // River re-frames bodies itself, so it can only relay the chunked coding; a body under
+  // another transfer coding (gzip, chunked) would reach the client undecodable.
+  if (response.framing.kind == http::BodyFraming::Kind::Chunked &&
+      !iequals(trim_ows(response.head.headers.joined("Transfer-Encoding")), "chunked")) {
+    connection.stop();
+    co_await answer_error(exchange, upstream_error(ErrorKind::Unsupported,
+                                                   "unsupported transfer coding"));
+    co_return Attempt::Done;
+  }
+
   exchange.note_upstream(
       connection.key.address, connection.reused,
       std::chrono::duration_cast<std::chrono::microseconds>(net::Clock::now() - started));
@@ -373,6 +384,8 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
                       step.error->reason);
           co_return false;
         }
+        // Safety: consume() only moves the read position; step.data stays valid until the
+        // next read_more() refills the buffer.
         connection.in.consume(step.consumed);
         if (!step.data.empty() && !co_await exchange.send_body(step.data)) {
           co_return false;
