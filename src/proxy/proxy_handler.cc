@@ -266,8 +266,10 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     co_return Attempt::Done;
   }
 
-  const bool clean = co_await relay_response(exchange, connection, response);
-  release(connection, clean);
+  // On success the connection is back in the pool already (or closes here when the
+  // response was delimited by close); on failure it was cut off and is closed here.
+  (void)co_await relay_response(exchange, connection, response);
+  connection.stop();
   co_return Attempt::Done;
 }
 
@@ -332,14 +334,22 @@ asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
 asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connection& connection,
                                                    http1::ResponseParse& response) {
   const auto framing = response.framing;
-  bool reusable = !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
+  const bool reusable =
+      !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
   clean_upstream_response(response.head, options_.forwarding);
   if (!co_await exchange.send_head(std::move(response.head), framing)) {
     co_return false;
   }
 
+  // The upstream connection goes back to the pool as soon as its response is fully read,
+  // before the last bytes go to the client: the client may send its next request (on any
+  // connection, to any worker) the moment it has the response, and it should find the
+  // connection idle. Bytes beyond the response mean the peer is confused; never reuse.
+  auto upstream_done = [&] { release(connection, reusable && connection.in.empty()); };
+
   switch (framing.kind) {
     case http::BodyFraming::Kind::None:
+      upstream_done();
       if (!co_await exchange.finish(http::HeaderMap())) {
         co_return false;
       }
@@ -359,6 +369,11 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         const auto piece = connection.in.readable().substr(0, take);
         connection.in.consume(take);
         remaining -= take;
+        if (remaining == 0) {
+          // Safety: releasing gives up the socket only; `piece` points into connection.in,
+          // which lives on.
+          upstream_done();
+        }
         if (!co_await exchange.send_body(piece)) {
           co_return false;
         }
@@ -391,6 +406,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
           co_return false;
         }
         if (step.done) {
+          upstream_done();
           break;
         }
         if (step.consumed == 0 && step.data.empty()) {
@@ -430,13 +446,12 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
     }
   }
 
-  // Bytes beyond the response mean the peer is confused (or pipelining); never reuse.
-  co_return reusable && connection.in.empty();
+  co_return true;
 }
 
 void ProxyHandler::release(Connection& connection, bool reusable) {
   connection.stop();
-  if (reusable) {
+  if (reusable && connection.socket.is_open()) {
     pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket));
   }
 }
