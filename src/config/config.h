@@ -51,7 +51,7 @@ struct LimitsConfig {
 
 /// Timeouts of a service: `[service.timeouts]`.
 struct TimeoutsConfig {
-  /// Time allowed to open a TCP connection to an upstream peer (then 502).
+  /// Time allowed to open a TCP connection to an upstream peer (then 504).
   Duration connect = std::chrono::seconds(5);
   /// Time from the request being sent until the upstream's response head arrives (then 504).
   Duration response_header = std::chrono::seconds(60);

@@ -47,7 +47,7 @@ max_request_body_bytes = 0
 min_request_body_rate = 1024
 
 [service.timeouts]
-# Time allowed to open a connection to an upstream peer (then 502).
+# Time allowed to open a connection to an upstream peer (then 504).
 connect = "5s"
 # Time from sending the request until the upstream's response head arrives (then 504).
 response_header = "60s"
