@@ -138,7 +138,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
         module_log().debug("request refused client={} status={} error={}", client_ip_,
                     request_.error.status, request_.error.reason);
         note_reason(request_.error.reason);
-        co_await send_error(request_.error.status, request_.error.reason);
+        co_await send_error(request_.error.status);
         co_return ReadOutcome::Refused;
       }
     }
@@ -150,7 +150,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
     if (!read) {
       if (read.error().kind == ErrorKind::ReadTimeout && head_started) {
         note_reason("request_header_timeout");
-        co_await send_error(408, "request header timeout");
+        co_await send_error(408);
         co_return ReadOutcome::Refused;
       }
       co_return ReadOutcome::Closed;
@@ -181,7 +181,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
   if (limit != 0 && body_remaining_ > limit) {
     // RFC 9110 §15.5.14: refuse before reading any of the body.
     note_reason("request_body_too_large");
-    co_await send_error(413, "request body too large");
+    co_await send_error(413);
     co_return ReadOutcome::Refused;
   }
 
@@ -194,7 +194,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
                           (body_remaining_ > 0 || chunked_) && in_.empty();
     } else if (head.version == http::Version::Http11) {
       note_reason("unsupported_expectation");
-      co_await send_error(417, "unsupported expectation");
+      co_await send_error(417);
       co_return ReadOutcome::Refused;
     }
   }
@@ -211,7 +211,7 @@ asio::awaitable<void> Http1Session::serve_request() {
     // The handler gave up without answering: the client broke the request (timeout,
     // malformed body) or the handler failed.
     const int status = client_error_status_ != 0 ? client_error_status_ : 500;
-    co_await send_error(status, http::reason_phrase(status));
+    co_await send_error(status);
   } else if (!response_.finished) {
     // A truncated response: closing is the only way to tell the client.
     keep_alive_ = false;
@@ -510,8 +510,7 @@ asio::awaitable<Result<void>> Http1Session::write_out(std::string_view extra,
   co_return Result<void>();
 }
 
-asio::awaitable<void> Http1Session::send_error(int status, std::string_view reason) {
-  (void)reason;
+asio::awaitable<void> Http1Session::send_error(int status) {
   keep_alive_ = false;
   if (response_.head_sent) {
     co_return;

@@ -103,7 +103,9 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   asio::awaitable<Result<std::size_t>> read_more(std::chrono::milliseconds timeout);
   asio::awaitable<Result<void>> write_out(std::string_view extra = {},
                                           std::string_view tail = {});
-  asio::awaitable<void> send_error(int status, std::string_view reason);
+  /// Answers `status` with a short text body and closes afterwards; the reason for the
+  /// access log is recorded by the caller with note_reason().
+  asio::awaitable<void> send_error(int status);
   asio::awaitable<void> linger_and_close();
   asio::awaitable<Result<std::string_view>> read_chunked_body();
   asio::awaitable<Result<void>> read_more_body();
