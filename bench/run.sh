@@ -68,7 +68,19 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WORK=$(mktemp -d /tmp/river-bench.XXXXXX)
 # nginx workers started by root run as "nobody" and must read the files served from here.
 chmod 755 "$WORK"
-RAW="$WORK/raw.tsv"
+mkdir -p "$RESULTS_DIR"
+stamp=$(date -u +%Y-%m-%d-%H%M%S)
+suffix=""
+if [[ "$QUICK" == 1 ]]; then
+  suffix="-quick"
+fi
+report="$RESULTS_DIR/$stamp$suffix.md"
+# Raw figures go straight to the results directory, so a failed run still leaves them.
+RAW="${report%.md}.tsv.tmp"
+# A private copy, so a rebuild during the run cannot mix two binaries in one report.
+river_built=$(date -u -r "$RIVER_BIN" +%Y-%m-%dT%H:%M:%SZ)
+cp "$RIVER_BIN" "$WORK/river"
+RIVER_BIN="$WORK/river"
 : >"$RAW"
 on_exit() {
   cleanup_all
@@ -229,11 +241,8 @@ git_commit=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo unkno
 if [[ -n "$(git -C "$ROOT_DIR" status --porcelain -- src 2>/dev/null)" ]]; then
   git_commit+=" (with uncommitted changes in src/)"
 fi
-git_commit+="; binary built $(date -u -r "$RIVER_BIN" +%Y-%m-%dT%H:%M:%SZ)"
+git_commit+="; binary built $river_built"
 
-mkdir -p "$RESULTS_DIR"
-stamp=$(date -u +%Y-%m-%d-%H%M%S)
-report="$RESULTS_DIR/$stamp$([[ "$QUICK" == 1 ]] && echo -quick).md"
 "$PYTHON" "$BENCH_DIR/report.py" "$RAW" \
   --started "$started_at" --command "$command_line" --commit "$git_commit" \
   --river-version "$river_version" --nginx-version "$nginx_version" \
@@ -243,6 +252,6 @@ report="$RESULTS_DIR/$stamp$([[ "$QUICK" == 1 ]] && echo -quick).md"
     longtail_ports=$LONGTAIL_PORTS longtail_rate=$LONGTAIL_RATE/s
     longtail_seconds=$LONGTAIL_SECONDS origin_workers=$ORIGIN_WORKERS
     nginx_worker_connections=$NGINX_WORKER_CONNECTIONS" >"$report"
-cp "$RAW" "${report%.md}.tsv"
+mv "$RAW" "${report%.md}.tsv"
 cat "$report"
 log "report saved to ${report#"$ROOT_DIR"/} (raw figures in ${report%.md}.tsv)"
