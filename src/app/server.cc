@@ -119,7 +119,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
         .max_idle_per_peer = static_cast<std::size_t>(service.pool.max_idle_per_peer)});
     pools_.push_back(pool);
     handler = std::make_shared<proxy::ProxyHandler>(
-        std::move(options), std::make_shared<lb::RoundRobin>(std::move(peers)), pool);
+        std::move(options), std::make_shared<lb::RoundRobin>(peers), pool);
   }
 
   std::shared_ptr<const proxy::SessionOptions> shared_session = session;
@@ -129,8 +129,10 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
       return config_error(service.origin + ": " + address.error().context);
     }
     auto listener = net::Listener::bind(
-        *workers_, *address, [shared_session, handler](net::Socket socket, unsigned) {
-          proxy::Http1Session::start(std::move(socket), shared_session, handler);
+        *workers_, *address,
+        [shared_session, handler](net::Socket socket, const net::Endpoint& peer, unsigned) {
+          proxy::Http1Session::start(std::move(socket), net::remote_ip(peer), shared_session,
+                                     handler);
         });
     if (!listener) {
       return listener.error();

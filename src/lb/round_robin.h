@@ -3,27 +3,41 @@
 
 #include <atomic>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "net/address.h"
 
 namespace river::lb {
 
+/// An upstream peer, with what the data path needs of it computed once.
+struct Peer {
+  net::SocketAddress address;
+  /// "127.0.0.1:9000": the pool key and the name in logs.
+  std::string name;
+  net::Endpoint endpoint;
+};
+
 class RoundRobin {
  public:
-  explicit RoundRobin(std::vector<net::SocketAddress> peers) : peers_(std::move(peers)) {}
+  explicit RoundRobin(const std::vector<net::SocketAddress>& addresses) {
+    peers_.reserve(addresses.size());
+    for (const auto& address : addresses) {
+      peers_.push_back(Peer{address, address.to_string(), address.endpoint()});
+    }
+  }
 
   /// The next peer in turn. Thread-safe; the list is never empty (checked by the config).
-  const net::SocketAddress& next() {
+  const Peer& next() {
     const auto n = next_.fetch_add(1, std::memory_order_relaxed);
     return peers_[n % peers_.size()];
   }
 
   std::size_t size() const { return peers_.size(); }
-  const std::vector<net::SocketAddress>& peers() const { return peers_; }
+  const std::vector<Peer>& peers() const { return peers_; }
 
  private:
-  std::vector<net::SocketAddress> peers_;
+  std::vector<Peer> peers_;
   std::atomic<std::size_t> next_{0};
 };
 

@@ -97,8 +97,10 @@ asio::awaitable<void> Listener::accept_loop(Slot& slot) {
     if (is_unix) {
       target = next_worker_++ % workers_.size();
     }
+    // accept() reports the client's address; asking again later would cost a system call.
+    Endpoint peer;
     auto [ec, socket] =
-        co_await slot.acceptor->async_accept(workers_.context(target), kNoThrow);
+        co_await slot.acceptor->async_accept(workers_.context(target), peer, kNoThrow);
     if (ec == asio::error::operation_aborted || !slot.acceptor->is_open()) {
       break;
     }
@@ -116,11 +118,11 @@ asio::awaitable<void> Listener::accept_loop(Slot& slot) {
                         ignored);
     }
     if (target == slot.worker) {
-      on_accept_(std::move(socket), target);
+      on_accept_(std::move(socket), peer, target);
     } else {
       asio::post(workers_.context(target),
-                 [handler = on_accept_, s = std::move(socket), target]() mutable {
-                   handler(std::move(s), target);
+                 [handler = on_accept_, s = std::move(socket), peer, target]() mutable {
+                   handler(std::move(s), peer, target);
                  });
     }
   }

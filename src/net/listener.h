@@ -18,8 +18,9 @@
 
 namespace river::net {
 
-/// Called on the worker that owns `socket`, once per accepted connection.
-using AcceptHandler = std::function<void(Socket socket, unsigned worker)>;
+/// Called on the worker that owns `socket`, once per accepted connection, with the
+/// client's address as accept() reported it.
+using AcceptHandler = std::function<void(Socket socket, const Endpoint& peer, unsigned worker)>;
 
 class Listener {
  public:

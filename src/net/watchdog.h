@@ -33,6 +33,10 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   /// No deadline until the next `expires_after`.
   void disarm() { deadline_ = Clock::time_point::max(); }
 
+  /// Replaces what happens on expiry (nullptr: nothing), for a watchdog reused for one
+  /// socket after another.
+  void set_on_expire(std::function<void()> on_expire) { on_expire_ = std::move(on_expire); }
+
   /// True once a deadline passed; cleared by the next `expires_after`.
   bool expired() const { return expired_; }
 

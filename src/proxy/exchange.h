@@ -16,6 +16,7 @@
 #include "base/result.h"
 #include "http/message.h"
 #include "net/asio.h"
+#include "net/watchdog.h"
 
 namespace river::proxy {
 
@@ -65,6 +66,12 @@ class Exchange {
 
   /// True once send_head has been called.
   virtual bool head_sent() const = 0;
+
+  /// A timer for the handler's upstream socket, on this connection's executor, kept for the
+  /// connection's whole life so that a request does not pay for setting one up. The
+  /// handler sets its expiry action and must clear it (set_on_expire(nullptr)) and disarm
+  /// it before its socket goes away.
+  virtual net::Watchdog& upstream_watchdog() = 0;
 
   /// Records, for the access log, which upstream peer served the request.
   virtual void note_upstream(std::string_view peer, bool reused,

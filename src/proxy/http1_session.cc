@@ -43,11 +43,12 @@ Error downstream_error(ErrorKind kind, std::string context) {
 
 }  // namespace
 
-void Http1Session::start(net::Socket socket, std::shared_ptr<const SessionOptions> options,
+void Http1Session::start(net::Socket socket, std::string client_ip,
+                         std::shared_ptr<const SessionOptions> options,
                          std::shared_ptr<Handler> handler) {
   auto executor = socket.get_executor();
-  auto session =
-      std::make_shared<Http1Session>(std::move(socket), std::move(options), std::move(handler));
+  auto session = std::make_shared<Http1Session>(std::move(socket), std::move(client_ip),
+                                                std::move(options), std::move(handler));
   asio::co_spawn(executor, [session]() { return session->run(); },
                  [](std::exception_ptr error) {
                    // Reaching this is a bug: nothing on the data path throws.
@@ -61,9 +62,13 @@ void Http1Session::start(net::Socket socket, std::shared_ptr<const SessionOption
                  });
 }
 
-Http1Session::Http1Session(net::Socket socket, std::shared_ptr<const SessionOptions> options,
+Http1Session::Http1Session(net::Socket socket, std::string client_ip,
+                           std::shared_ptr<const SessionOptions> options,
                            std::shared_ptr<Handler> handler)
-    : socket_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)) {
+    : socket_(std::move(socket)),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      client_ip_(std::move(client_ip)) {
   tls_sessions.push_back(this);
   g_open_sessions.fetch_add(1, std::memory_order_relaxed);
 }
@@ -93,9 +98,6 @@ void Http1Session::close_socket() {
 
 asio::awaitable<void> Http1Session::run() {
   auto self = shared_from_this();
-  net::ErrorCode ec;
-  const auto remote = socket_.remote_endpoint(ec);
-  client_ip_ = ec ? "unknown" : net::remote_ip(remote);
   watchdog_ = net::Watchdog::start(socket_.get_executor(), [this] {
     net::ErrorCode ignored;
     socket_.cancel(ignored);
@@ -115,7 +117,17 @@ asio::awaitable<void> Http1Session::run() {
   }
 
   watchdog_->stop();
+  if (upstream_watchdog_) {
+    upstream_watchdog_->stop();
+  }
   close_socket();
+}
+
+net::Watchdog& Http1Session::upstream_watchdog() {
+  if (!upstream_watchdog_) {
+    upstream_watchdog_ = net::Watchdog::start(socket_.get_executor(), nullptr);
+  }
+  return *upstream_watchdog_;
 }
 
 asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first) {
@@ -127,6 +139,17 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
   watchdog_->expires_after(head_started || first ? options_->request_header_timeout
                                                  : options_->keepalive_timeout);
   request_start_ = net::Clock::now();
+
+  if (!head_started && !first) {
+    // An idle connection holds no read buffer: wait until the client sends something,
+    // then take one. This is most of what keeps idle keep-alive connections cheap. (A new
+    // connection reads at once: its first request is usually there already.)
+    in_.release_storage();
+    auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, net::kNoThrow);
+    if (ec || draining_) {
+      co_return ReadOutcome::Closed;
+    }
+  }
 
   while (true) {
     if (!in_.empty()) {
@@ -240,7 +263,6 @@ asio::awaitable<bool> Http1Session::finish_exchange() {
 
   chunk_decoder_.reset();
   request_trailers_.clear();
-  in_.shrink(kReadChunk);
   co_return true;
 }
 
@@ -533,12 +555,12 @@ asio::awaitable<void> Http1Session::linger_and_close() {
   if (!socket_.is_open()) {
     co_return;
   }
-  net::ErrorCode ignored;
-  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-
-  // Only a client that may still be sending needs the lingering read.
+  // Only a client that may still be sending needs the lingering read; the others are
+  // closed at once.
   const bool may_have_input = !in_.empty() || !body_complete() || response_.status >= 400;
   if (may_have_input) {
+    net::ErrorCode ignored;
+    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
     watchdog_->expires_after(kLingerTime);
     std::array<char, 4096> scratch{};
     std::size_t discarded = 0;

@@ -44,11 +44,13 @@ struct SessionOptions {
 class Http1Session final : public Exchange, public std::enable_shared_from_this<Http1Session> {
  public:
   /// Starts serving `socket` on its executor.
-  static void start(net::Socket socket, std::shared_ptr<const SessionOptions> options,
+  /// Starts serving `socket`, whose client is at `client_ip`, on the socket's executor.
+  static void start(net::Socket socket, std::string client_ip,
+                    std::shared_ptr<const SessionOptions> options,
                     std::shared_ptr<Handler> handler);
 
-  Http1Session(net::Socket socket, std::shared_ptr<const SessionOptions> options,
-               std::shared_ptr<Handler> handler);
+  Http1Session(net::Socket socket, std::string client_ip,
+               std::shared_ptr<const SessionOptions> options, std::shared_ptr<Handler> handler);
   ~Http1Session() override;
 
   /// Asks every session on the calling worker to finish its current request and close;
@@ -73,6 +75,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   asio::awaitable<Result<void>> finish(const http::HeaderMap& trailers) override;
   asio::awaitable<void> tunnel(net::Socket upstream, std::string upstream_early) override;
   bool head_sent() const override { return response_.head_sent; }
+  net::Watchdog& upstream_watchdog() override;
   void note_upstream(std::string_view peer, bool reused,
                      std::chrono::microseconds time_to_head) override;
   void note_reason(std::string_view reason) override { response_.reason = reason; }
@@ -117,6 +120,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   std::shared_ptr<const SessionOptions> options_;
   std::shared_ptr<Handler> handler_;
   std::shared_ptr<net::Watchdog> watchdog_;
+  std::shared_ptr<net::Watchdog> upstream_watchdog_;  // created on first use
   std::string client_ip_;
 
   net::Buffer in_;

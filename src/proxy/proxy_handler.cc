@@ -19,7 +19,8 @@
 namespace river::proxy {
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+// Upstream reads take up to this much at once: large bodies move in fewer system calls.
+constexpr std::size_t kReadChunk = 64 * 1024;
 
 /// Upstream response heads may be larger than what clients are allowed (many Set-Cookie
 /// fields), but are still bounded.
@@ -42,8 +43,9 @@ Error upstream_error(ErrorKind kind, std::string context, bool retryable = false
 struct ProxyHandler::Connection {
   net::Socket socket;
   net::Buffer in{kReadChunk};
-  std::shared_ptr<net::Watchdog> watchdog;
+  net::Watchdog* watchdog = nullptr;  // the exchange's upstream watchdog while in use
   upstream::PeerKey key;
+  asio::generic::stream_protocol protocol{AF_INET, IPPROTO_TCP};
   bool reused = false;
   /// Bytes of response received so far: a failure before the first one may be retried.
   std::uint64_t response_bytes = 0;
@@ -82,10 +84,12 @@ struct ProxyHandler::Connection {
     co_return Result<void>();
   }
 
+  /// Detaches the watchdog from this connection; call before the socket goes away.
   void stop() {
-    if (watchdog) {
-      watchdog->stop();
-      watchdog.reset();
+    if (watchdog != nullptr) {
+      watchdog->disarm();
+      watchdog->set_on_expire(nullptr);
+      watchdog = nullptr;
     }
   }
 };
@@ -133,19 +137,20 @@ asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
 
 asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     Exchange& exchange, const UpstreamRequest& request, const std::string& head_bytes,
-    const net::SocketAddress& peer, bool allow_pooled, bool last_try) {
+    const lb::Peer& peer, bool allow_pooled, bool last_try) {
   auto checked_out = co_await checkout(peer, allow_pooled);
   if (!checked_out) {
     co_await answer_error(exchange, checked_out.error());
     co_return Attempt::Done;
   }
   auto connection = std::move(*checked_out);
-  // The watchdog refers to this frame's `connection`, which stays put until the end.
-  connection.watchdog =
-      net::Watchdog::start(co_await asio::this_coro::executor, [&connection] {
-        net::ErrorCode ignored;
-        connection.socket.cancel(ignored);
-      });
+  // The watchdog refers to this frame's `connection`, which stays put until the end;
+  // every way out of this function calls connection.stop() first.
+  connection.watchdog = &exchange.upstream_watchdog();
+  connection.watchdog->set_on_expire([&connection] {
+    net::ErrorCode ignored;
+    connection.socket.cancel(ignored);
+  });
   const auto started = net::Clock::now();
 
   // A failure is worth a second try only on a reused connection (the peer may have closed
@@ -273,11 +278,12 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
   co_return Attempt::Done;
 }
 
-asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(
-    const net::SocketAddress& peer, bool allow_pooled) {
+asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(const lb::Peer& peer,
+                                                                         bool allow_pooled) {
   auto executor = co_await asio::this_coro::executor;
   Connection connection{.socket = net::Socket(executor)};
-  connection.key.address = peer.to_string();
+  connection.key.address = peer.name;
+  connection.protocol = peer.endpoint.protocol();
 
   auto& context = static_cast<asio::io_context&>(executor.context());
   std::optional<net::Socket> pooled;
@@ -288,7 +294,7 @@ asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(
     connection.socket = std::move(*pooled);
     connection.reused = true;
   } else {
-    auto opened = co_await upstream::connect(peer, options_.connect_timeout);
+    auto opened = co_await upstream::connect(peer.address, options_.connect_timeout);
     if (!opened) {
       module_log().debug("upstream connect failed peer={} error={}", connection.key.address,
                   to_string(opened.error().kind));
@@ -452,7 +458,8 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
 void ProxyHandler::release(Connection& connection, bool reusable) {
   connection.stop();
   if (reusable && connection.socket.is_open()) {
-    pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket));
+    pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket),
+               connection.protocol);
   }
 }
 

@@ -41,9 +41,9 @@ class ProxyHandler final : public Handler {
   enum class Attempt { Done, Retry };
 
   asio::awaitable<Attempt> attempt(Exchange& exchange, const UpstreamRequest& request,
-                                   const std::string& head_bytes, const net::SocketAddress& peer,
+                                   const std::string& head_bytes, const lb::Peer& peer,
                                    bool allow_pooled, bool last_try);
-  asio::awaitable<Result<Connection>> checkout(const net::SocketAddress& peer, bool allow_pooled);
+  asio::awaitable<Result<Connection>> checkout(const lb::Peer& peer, bool allow_pooled);
   asio::awaitable<Result<void>> forward_body(Exchange& exchange, Connection& connection);
   asio::awaitable<bool> relay_response(Exchange& exchange, Connection& connection,
                                        http1::ResponseParse& response);

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "base/unique_fd.h"
+
 namespace river::upstream {
 
 bool Pool::is_alive(int fd) {
@@ -17,71 +19,65 @@ bool Pool::is_alive(int fd) {
 std::optional<net::Socket> Pool::take(const PeerKey& key, unsigned worker,
                                       asio::io_context& context) {
   const auto now = net::Clock::now();
-  std::optional<Idle> chosen;
-  {
-    std::lock_guard lock(mutex_);
-    auto found = idle_.find(key.address);
-    if (found == idle_.end()) {
-      return std::nullopt;
-    }
-    auto& list = found->second;
-
-    // Newest entries are at the back. Prefer this worker's own, then anyone's.
-    auto pick = list.end();
-    for (auto it = list.rbegin(); it != list.rend(); ++it) {
-      if (it->worker == worker) {
-        pick = std::next(it).base();
-        break;
-      }
-    }
-    if (pick == list.end() && !list.empty()) {
-      pick = std::prev(list.end());
-    }
-    while (pick != list.end()) {
-      Idle candidate = std::move(*pick);
-      list.erase(pick);
-      stats_.idle--;
-      if (now - candidate.since > options_.idle_timeout) {
-        stats_.expired++;
-      } else if (!is_alive(candidate.fd.get())) {
-        stats_.discarded_closed++;
-      } else {
-        stats_.reused++;
-        if (candidate.worker != worker) {
-          stats_.reused_cross_worker++;
-        }
-        chosen = std::move(candidate);
-        break;
-      }
-      pick = list.empty() ? list.end() : std::prev(list.end());
-    }
-  }
-  if (!chosen) {
+  std::lock_guard lock(mutex_);
+  auto found = idle_.find(key.address);
+  if (found == idle_.end()) {
     return std::nullopt;
   }
+  auto& list = found->second;
 
-  // Adopt the descriptor into this worker's event loop.
-  net::Socket socket(context);
+  while (!list.empty()) {
+    // Newest entries are at the back. Prefer this worker's own, then anyone's newest.
+    auto pick = std::prev(list.end());
+    for (auto it = list.end(); it != list.begin();) {
+      --it;
+      if (it->worker == worker) {
+        pick = it;
+        break;
+      }
+    }
+    Idle candidate = std::move(*pick);
+    list.erase(pick);
+    stats_.idle--;
+
+    if (now - candidate.since > options_.idle_timeout) {
+      stats_.expired++;
+      continue;  // closes as `candidate` goes out of scope
+    }
+    if (!is_alive(candidate.socket.native_handle())) {
+      stats_.discarded_closed++;
+      continue;
+    }
+    stats_.reused++;
+    if (candidate.worker == worker) {
+      return std::move(candidate.socket);
+    }
+    stats_.reused_cross_worker++;
+    return adopt(std::move(candidate), context);
+  }
+  return std::nullopt;
+}
+
+std::optional<net::Socket> Pool::adopt(Idle idle, asio::io_context& context) {
   net::ErrorCode ec;
-  socket.assign(asio::generic::stream_protocol(chosen->family, chosen->protocol),
-                chosen->fd.get(), ec);
+  const int fd = idle.socket.release(ec);
   if (ec) {
     return std::nullopt;
   }
-  chosen->fd.release();
+  UniqueFd owned(fd);
+  net::Socket socket(context);
+  socket.assign(idle.protocol, owned.get(), ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  owned.release();
   return socket;
 }
 
-void Pool::put(const PeerKey& key, unsigned worker, net::Socket socket) {
+void Pool::put(const PeerKey& key, unsigned worker, net::Socket socket,
+               asio::generic::stream_protocol protocol) {
   if (!socket.is_open() || options_.max_idle_per_peer == 0) {
     return;  // the socket closes here
-  }
-  const auto protocol = socket.local_endpoint().protocol();
-  net::ErrorCode ec;
-  // Detach from this worker's event loop so that any worker can adopt it later.
-  UniqueFd fd(socket.release(ec));
-  if (ec || !fd.valid()) {
-    return;
   }
 
   std::lock_guard lock(mutex_);
@@ -90,8 +86,7 @@ void Pool::put(const PeerKey& key, unsigned worker, net::Socket socket) {
     list.pop_front();  // the oldest is the least likely to be warm
     stats_.idle--;
   }
-  list.push_back(Idle{std::move(fd), protocol.family(), protocol.protocol(), worker,
-                      net::Clock::now()});
+  list.push_back(Idle{std::move(socket), protocol, worker, net::Clock::now()});
   stats_.idle++;
 }
 

@@ -1,17 +1,20 @@
-// Pool: the upstream connection pool, one for the whole process, shared by every worker.
+// Pool: the upstream connection pool, one per service, shared by every worker.
 //
-// An idle connection is kept as a bare file descriptor, detached from any event loop, so
-// whichever worker needs a connection to that peer next can adopt it: reuse never depends
-// on which worker a client landed on (a pool per worker, as nginx has, opens far more
-// upstream connections). A worker prefers connections it parked itself (most recently used
-// first, still warm in the peer's caches) and takes another worker's otherwise.
+// Whichever worker needs a connection to a peer can use an idle one that any worker parked:
+// reuse never depends on which worker a client landed on (a pool per worker, as nginx has,
+// opens far more upstream connections). A worker prefers connections it parked itself (most
+// recently used first, still warm): those it takes back as they are, at no cost. A
+// connection parked by another worker is adopted: detached from that worker's event loop
+// and attached to the caller's (two epoll_ctl calls).
 //
-// Before a connection is handed out it is checked for having been closed by the peer, so
-// the common race (the peer's idle timeout fired while the connection sat in the pool) costs
-// nothing. Idle connections expire after `idle_timeout`, and at most `max_idle_per_peer`
-// are kept per peer.
+// Adopting from another thread is safe because the idle socket has no pending operation
+// and is touched only under the pool mutex; Asio's reactor synchronises registration
+// changes internally, as it does for an io_context run by several threads.
 //
-// Thread-safe: one mutex guards the idle lists; no I/O happens under it.
+// Before a connection is handed out it is checked, without blocking, for having been
+// closed by the peer, so the common race (the peer's idle timeout fired while the
+// connection sat in the pool) costs nothing. Idle connections expire after
+// `idle_timeout`, and at most `max_idle_per_peer` are kept per peer.
 #pragma once
 
 #include <chrono>
@@ -22,7 +25,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "base/unique_fd.h"
 #include "net/asio.h"
 
 namespace river::upstream {
@@ -58,7 +60,9 @@ class Pool {
                                   asio::io_context& context);
 
   /// Parks a connection whose last exchange ended cleanly (no bytes owed either way).
-  void put(const PeerKey& key, unsigned worker, net::Socket socket);
+  /// `protocol` is the socket's (known from the peer address, which saves asking the kernel).
+  void put(const PeerKey& key, unsigned worker, net::Socket socket,
+           asio::generic::stream_protocol protocol);
 
   /// Closes connections idle for longer than the idle timeout. Called periodically.
   void sweep();
@@ -67,12 +71,14 @@ class Pool {
 
  private:
   struct Idle {
-    UniqueFd fd;
-    int family = 0;
-    int protocol = 0;
+    net::Socket socket;  // still attached to the event loop of `worker`
+    asio::generic::stream_protocol protocol;
     unsigned worker = 0;
     net::Clock::time_point since;
   };
+
+  /// Moves an idle socket parked by another worker onto `context`.
+  static std::optional<net::Socket> adopt(Idle idle, asio::io_context& context);
 
   /// True when the idle connection can still be used: the peer has neither closed it nor
   /// sent unexpected bytes.

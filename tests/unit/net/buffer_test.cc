@@ -54,3 +54,24 @@ TEST(BufferDeathTest, RefusesToConsumeMoreThanItHolds) {
 
 }  // namespace
 }  // namespace river::net
+
+namespace river::net {
+namespace {
+
+TEST(Buffer, TakesNoMemoryUntilFirstUseAndGivesItBackWhenEmpty) {
+  Buffer buffer(1024);
+  EXPECT_EQ(buffer.capacity(), 0u);
+  append(buffer, "abc");
+  EXPECT_GE(buffer.capacity(), 1024u);
+
+  buffer.release_storage();
+  EXPECT_GE(buffer.capacity(), 1024u) << "storage holding bytes is kept";
+  buffer.consume(3);
+  buffer.release_storage();
+  EXPECT_EQ(buffer.capacity(), 0u);
+  append(buffer, "again");
+  EXPECT_EQ(buffer.readable(), "again");
+}
+
+}  // namespace
+}  // namespace river::net

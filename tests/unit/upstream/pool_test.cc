@@ -8,8 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include "base/unique_fd.h"
+
 namespace river::upstream {
 namespace {
+
+const asio::generic::stream_protocol kUnix(AF_UNIX, 0);
 
 /// A connected pair of Unix stream sockets: `near` is what the pool holds, `far` plays
 /// the peer.
@@ -22,7 +26,7 @@ SocketPair make_pair(asio::io_context& context) {
   int fds[2];
   EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   net::Socket near(context);
-  near.assign(asio::generic::stream_protocol(AF_UNIX, 0), fds[0]);
+  near.assign(kUnix, fds[0]);
   return {std::move(near), UniqueFd(fds[1])};
 }
 
@@ -32,7 +36,7 @@ TEST(Pool, HandsBackAParkedConnection) {
   asio::io_context context;
   Pool pool({});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
 
   auto taken = pool.take(kPeer, 0, context);
   ASSERT_TRUE(taken.has_value());
@@ -45,7 +49,7 @@ TEST(Pool, KeysConnectionsByPeer) {
   asio::io_context context;
   Pool pool({});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
   EXPECT_FALSE(pool.take(PeerKey{"127.0.0.1:9001"}, 0, context).has_value());
   EXPECT_TRUE(pool.take(kPeer, 0, context).has_value());
 }
@@ -55,7 +59,7 @@ TEST(Pool, AnotherWorkerCanAdoptAnIdleConnection) {
   asio::io_context second;
   Pool pool({});
   auto pair = make_pair(first);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
 
   auto taken = pool.take(kPeer, 1, second);
   ASSERT_TRUE(taken.has_value());
@@ -76,8 +80,8 @@ TEST(Pool, PrefersTheCallersOwnConnections) {
   auto mine = make_pair(context);
   auto theirs = make_pair(context);
   const int mine_peer = mine.far.get();
-  pool.put(kPeer, 0, std::move(mine.near));
-  pool.put(kPeer, 1, std::move(theirs.near));
+  pool.put(kPeer, 0, std::move(mine.near), kUnix);
+  pool.put(kPeer, 1, std::move(theirs.near), kUnix);
 
   auto taken = pool.take(kPeer, 0, context);
   ASSERT_TRUE(taken.has_value());
@@ -92,7 +96,7 @@ TEST(Pool, DiscardsConnectionClosedByThePeer) {
   asio::io_context context;
   Pool pool({});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
   pair.far.reset();  // the peer's idle timeout fired
 
   EXPECT_FALSE(pool.take(kPeer, 0, context).has_value());
@@ -104,7 +108,7 @@ TEST(Pool, DiscardsConnectionWithUnexpectedBytes) {
   asio::io_context context;
   Pool pool({});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
   ASSERT_EQ(::send(pair.far.get(), "junk", 4, 0), 4);
 
   EXPECT_FALSE(pool.take(kPeer, 0, context).has_value());
@@ -114,7 +118,7 @@ TEST(Pool, ExpiresIdleConnections) {
   asio::io_context context;
   Pool pool({.idle_timeout = std::chrono::milliseconds(20), .max_idle_per_peer = 8});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
   std::this_thread::sleep_for(std::chrono::milliseconds(40));
 
   pool.sweep();
@@ -130,7 +134,7 @@ TEST(Pool, KeepsAtMostMaxIdlePerPeer) {
   for (int i = 0; i < 3; ++i) {
     auto pair = make_pair(context);
     peers.push_back(std::move(pair.far));
-    pool.put(kPeer, 0, std::move(pair.near));
+    pool.put(kPeer, 0, std::move(pair.near), kUnix);
   }
   EXPECT_EQ(pool.stats().idle, 2u);
 
@@ -143,7 +147,7 @@ TEST(Pool, ZeroIdleCapKeepsNothing) {
   asio::io_context context;
   Pool pool({.idle_timeout = std::chrono::seconds(60), .max_idle_per_peer = 0});
   auto pair = make_pair(context);
-  pool.put(kPeer, 0, std::move(pair.near));
+  pool.put(kPeer, 0, std::move(pair.near), kUnix);
   EXPECT_EQ(pool.stats().idle, 0u);
   EXPECT_FALSE(pool.take(kPeer, 0, context).has_value());
 }
@@ -161,11 +165,11 @@ TEST(Pool, IsSafeUnderConcurrentUse) {
       std::vector<UniqueFd> peers;
       for (int i = 0; i < kRounds; ++i) {
         if (auto taken = pool.take(kPeer, t, context)) {
-          pool.put(kPeer, t, std::move(*taken));
+          pool.put(kPeer, t, std::move(*taken), kUnix);
         } else {
           auto pair = make_pair(context);
           peers.push_back(std::move(pair.far));
-          pool.put(kPeer, t, std::move(pair.near));
+          pool.put(kPeer, t, std::move(pair.near), kUnix);
         }
       }
     });
