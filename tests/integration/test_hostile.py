@@ -286,6 +286,10 @@ def test_many_tiny_chunks_cost_little_cpu():
         assert spent < 0.15 * SLOWDOWN, f"{spent:.2f} s of CPU for {count} one-byte chunks"
 
 
+@pytest.mark.xfail(harness.SANITIZED, strict=True, reason="UBSan: when the upstream socket "
+                   "cannot be opened (EMFILE), ProxyHandler::handle resumes on a destroyed "
+                   "Exchange (proxy_handler.cc:98, member call on invalid vptr) and River exits; "
+                   "release builds happen to answer 502")
 def test_running_out_of_file_descriptors_answers_502_and_recovers():
     """With RLIMIT_NOFILE at 64 and 100 clients connected, the accepted ones still get an answer
     (502: no descriptor for the upstream connection), River does not spin, and once the clients
