@@ -33,6 +33,14 @@ class HeaderMap {
   /// Removes every field named `name`; returns how many were removed.
   std::size_t remove(std::string_view name);
 
+  /// Removes every field for which `predicate(field)` is true, in one pass.
+  template <typename Predicate>
+  std::size_t remove_if(Predicate&& predicate) {
+    const auto before = headers_.size();
+    std::erase_if(headers_, predicate);
+    return before - headers_.size();
+  }
+
   /// The value of the first field named `name`. The view lives until the map is modified.
   std::optional<std::string_view> get(std::string_view name) const;
 

@@ -7,33 +7,78 @@
 namespace river::proxy {
 namespace {
 
-/// Fields that describe one hop and never travel further (RFC 9110 §7.6.1), plus fields
-/// River consumes itself: Expect (answered by the client connection) and HTTP2-Settings
-/// (h2c upgrades are not forwarded).
-constexpr std::string_view kHopByHop[] = {
-    "Connection",        "Keep-Alive", "Proxy-Connection", "TE",
-    "Transfer-Encoding", "Upgrade",    "HTTP2-Settings",
-};
+/// Fields that describe one hop and never travel further (RFC 9110 §7.6.1), plus
+/// HTTP2-Settings (h2c upgrades are not forwarded).
+bool is_hop_by_hop(std::string_view name) {
+  switch (name.size()) {
+    case 2:
+      return iequals(name, "TE");
+    case 7:
+      return iequals(name, "Upgrade");
+    case 10:
+      return iequals(name, "Connection") || iequals(name, "Keep-Alive");
+    case 14:
+      return iequals(name, "HTTP2-Settings");
+    case 16:
+      return iequals(name, "Proxy-Connection");
+    case 17:
+      return iequals(name, "Transfer-Encoding");
+    default:
+      return false;
+  }
+}
 
-/// Removes Connection, every field it nominates, and the fixed hop-by-hop list.
-void strip_hop_by_hop(http::HeaderMap& headers) {
-  std::vector<std::string> nominated;
+/// The names a Connection field nominates as hop-by-hop (RFC 9110 §7.6.1).
+std::vector<std::string_view> nominated_fields(const http::HeaderMap& headers) {
+  std::vector<std::string_view> nominated;
   for (const auto& field : headers) {
     if (iequals(field.name, "Connection")) {
       http::for_each_list_element(field.value, [&](std::string_view name) {
-        nominated.emplace_back(name);
+        // Content-Length and Host carry meaning River needs; a client cannot make them
+        // vanish.
+        if (!iequals(name, "Content-Length") && !iequals(name, "Host")) {
+          nominated.push_back(name);
+        }
       });
     }
   }
-  for (const auto& name : nominated) {
-    // Content-Length and Host carry meaning River needs; a client cannot make them vanish.
-    if (!iequals(name, "Content-Length") && !iequals(name, "Host")) {
-      headers.remove(name);
+  return nominated;
+}
+
+bool is_nominated(std::string_view name, const std::vector<std::string_view>& nominated) {
+  for (const auto candidate : nominated) {
+    if (iequals(name, candidate)) {
+      return true;
     }
   }
-  for (auto name : kHopByHop) {
-    headers.remove(name);
+  return false;
+}
+
+/// Forwarding fields that only a trusted proxy may set.
+bool is_forwarding_field(std::string_view name) {
+  return iequals(name, "X-Forwarded-For") || iequals(name, "X-Forwarded-Proto") ||
+         iequals(name, "X-Forwarded-Host") || iequals(name, "X-Real-IP") ||
+         iequals(name, "Forwarded");
+}
+
+/// Removes Connection, every field it nominates, and the fixed hop-by-hop list.
+void strip_hop_by_hop(http::HeaderMap& headers) {
+  // The views point into `headers`; copy them before removing anything.
+  std::vector<std::string> nominated;
+  for (const auto name : nominated_fields(headers)) {
+    nominated.emplace_back(name);
   }
+  headers.remove_if([&](const http::Header& field) {
+    if (is_hop_by_hop(field.name)) {
+      return true;
+    }
+    for (const auto& name : nominated) {
+      if (iequals(field.name, name)) {
+        return true;
+      }
+    }
+    return false;
+  });
 }
 
 }  // namespace
@@ -61,18 +106,24 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
                                request.version == http::Version::Http11;
   out.is_websocket_upgrade = wants_websocket;
 
+  // Copy the fields that travel on, in one pass: not the hop-by-hop ones, not Expect
+  // (answered by River) or Content-Length (set from the framing below), and from an
+  // untrusted peer none of the forwarding fields, which are the client's invention.
+  const bool peer_trusted = policy.is_trusted(client.ip);
+  const auto nominated = nominated_fields(request.headers);
   auto& fields = out.head.headers;
   fields.reserve(request.headers.size() + 4);
   for (const auto& field : request.headers) {
-    fields.add(field.name, field.value);
+    const std::string_view name = field.name;
+    if (is_hop_by_hop(name) || iequals(name, "Expect") || iequals(name, "Content-Length") ||
+        (!peer_trusted && is_forwarding_field(name)) || is_nominated(name, nominated)) {
+      continue;
+    }
+    fields.add(name, field.value);
   }
-  strip_hop_by_hop(fields);
-  fields.remove("Expect");
-  fields.remove("Content-Length");
 
   // Who is the client? Believe X-Forwarded-For only from trusted proxies, walking it from
   // the right (the entry the nearest proxy added) past further trusted hops.
-  const bool peer_trusted = policy.is_trusted(client.ip);
   std::string prior_chain;
   out.client_identity = std::string(client.ip);
   if (peer_trusted) {
@@ -87,14 +138,6 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
     }
   }
 
-  // From an untrusted peer every forwarding field is the client's invention: replace them.
-  if (!peer_trusted) {
-    fields.remove("X-Forwarded-For");
-    fields.remove("X-Forwarded-Proto");
-    fields.remove("X-Forwarded-Host");
-    fields.remove("X-Real-IP");
-    fields.remove("Forwarded");
-  }
   if (client.ip != "unix") {
     const auto chain = prior_chain.empty() ? std::string(client.ip)
                                            : fmt::format("{}, {}", prior_chain, client.ip);
