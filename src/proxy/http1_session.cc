@@ -13,6 +13,7 @@
 #include "http/date.h"
 #include "http1/serializer.h"
 #include "net/address.h"
+#include "proxy/idle_clients.h"
 
 namespace river::proxy {
 namespace {
@@ -28,9 +29,18 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // the socket is closed, so the client is not sent a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 256 * 1024;
+// A keep-alive connection quiet for this long is parked (IdleClients): its session ends and
+// the connection waits at a few hundred bytes. Clients that send again sooner keep their
+// session, so busy connections pay nothing for this.
+constexpr auto kParkAfter = std::chrono::milliseconds(20);
 
 thread_local std::vector<Http1Session*> tls_sessions;  // sessions on this worker, not owned
 std::atomic<std::size_t> g_open_sessions{0};
+
+// Each worker looks for sessions to park this often while it has sessions. One timer per
+// worker costs less than moving each session's deadline at every request.
+constexpr auto kParkSweepInterval = std::chrono::milliseconds(10);
+thread_local std::optional<asio::steady_timer> tls_park_sweeper;
 
 spdlog::logger& module_log() {
   static auto& instance = observe::logger("http1");
@@ -79,6 +89,7 @@ Http1Session::~Http1Session() {
 }
 
 void Http1Session::drain_sessions_on_this_worker() {
+  IdleClients::on_this_worker().close_all();
   for (auto* session : tls_sessions) {
     session->draining_ = true;
     if (session->idle_) {
@@ -88,7 +99,7 @@ void Http1Session::drain_sessions_on_this_worker() {
 }
 
 std::size_t Http1Session::open_sessions() {
-  return g_open_sessions.load(std::memory_order_relaxed);
+  return g_open_sessions.load(std::memory_order_relaxed) + IdleClients::total();
 }
 
 void Http1Session::close_socket() {
@@ -107,6 +118,10 @@ asio::awaitable<void> Http1Session::run() {
   while (socket_.is_open()) {
     const auto outcome = co_await read_request(first);
     first = false;
+    if (outcome == ReadOutcome::Parked) {
+      park();
+      break;
+    }
     if (outcome != ReadOutcome::Request) {
       break;
     }
@@ -121,6 +136,57 @@ asio::awaitable<void> Http1Session::run() {
     upstream_watchdog_->stop();
   }
   close_socket();
+}
+
+void Http1Session::watch_for_parking(const asio::any_io_executor& executor) {
+  if (tls_park_sweeper) {
+    return;
+  }
+  tls_park_sweeper.emplace(executor, kParkSweepInterval);
+  tls_park_sweeper->async_wait([](const net::ErrorCode& ec) {
+    if (!ec) {
+      sweep_for_parking();
+    }
+  });
+}
+
+void Http1Session::sweep_for_parking() {
+  const auto now = net::Clock::now();
+  for (auto* session : tls_sessions) {
+    if (session->waiting_idle_ && now - session->idle_since_ >= kParkAfter &&
+        session->options_->keepalive_timeout > kParkAfter) {
+      // Ends the session's wait; it then parks.
+      session->waiting_idle_ = false;
+      session->park_requested_ = true;
+      net::ErrorCode ignored;
+      session->socket_.cancel(ignored);
+    }
+  }
+
+  // The sweeper stops with the last waiting session and starts again with the next one.
+  const bool any_waiting = std::any_of(tls_sessions.begin(), tls_sessions.end(),
+                                       [](const Http1Session* s) { return s->waiting_idle_; });
+  if (!any_waiting) {
+    tls_park_sweeper.reset();
+    return;
+  }
+  tls_park_sweeper->expires_after(kParkSweepInterval);
+  tls_park_sweeper->async_wait([](const net::ErrorCode& ec) {
+    if (!ec) {
+      sweep_for_parking();
+    }
+  });
+}
+
+void Http1Session::park() {
+  const auto left = options_->keepalive_timeout - kParkAfter;
+  IdleClients::on_this_worker().park(
+      IdleClients::Parked{std::move(socket_), std::move(client_ip_), options_, handler_}, left,
+      [](IdleClients::Parked parked) {
+        // The client sent its next request (or closed): a new session reads it at once.
+        start(std::move(parked.socket), std::move(parked.client_ip), std::move(parked.options),
+              std::move(parked.handler));
+      });
 }
 
 net::Watchdog& Http1Session::upstream_watchdog() {
@@ -145,7 +211,14 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
     // then take one. This is most of what keeps idle keep-alive connections cheap. (A new
     // connection reads at once: its first request is usually there already.)
     in_.release_storage();
+    waiting_idle_ = true;
+    idle_since_ = request_start_;
+    watch_for_parking(socket_.get_executor());
     auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, net::kNoThrow);
+    waiting_idle_ = false;
+    if (park_requested_ && !draining_) {
+      co_return ReadOutcome::Parked;
+    }
     if (ec || draining_) {
       co_return ReadOutcome::Closed;
     }

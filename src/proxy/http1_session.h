@@ -81,7 +81,8 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   void note_reason(std::string_view reason) override { response_.reason = reason; }
 
  private:
-  enum class ReadOutcome { Request, Closed, Refused };
+  /// Parked: the client stayed quiet long enough for the connection to be parked.
+  enum class ReadOutcome { Request, Closed, Refused, Parked };
 
   /// How the client side of the current response is framed.
   enum class ResponseFraming { None, ContentLength, Chunked, UntilClose };
@@ -102,6 +103,11 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   asio::awaitable<void> run();
   asio::awaitable<ReadOutcome> read_request(bool first);
   asio::awaitable<void> serve_request();
+  /// Hands the quiet connection to this worker's IdleClients; the session ends after it.
+  void park();
+  /// Makes sure this worker's sweeper runs; it parks sessions quiet for long enough.
+  static void watch_for_parking(const asio::any_io_executor& executor);
+  static void sweep_for_parking();
   asio::awaitable<bool> finish_exchange();
   asio::awaitable<Result<std::size_t>> read_more(std::chrono::milliseconds timeout);
   asio::awaitable<Result<void>> write_out(std::string_view extra = {},
@@ -137,6 +143,9 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   bool keep_alive_ = true;
   bool draining_ = false;
   bool idle_ = false;                  // waiting for the first byte of a request
+  bool waiting_idle_ = false;          // between requests, in the wait that parking ends
+  bool park_requested_ = false;
+  net::Clock::time_point idle_since_;
   bool tunnelled_ = false;
   ResponseState response_;
   int client_error_status_ = 0;        // what to answer when the client broke the request
