@@ -207,21 +207,30 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
   request_start_ = net::Clock::now();
 
   if (!head_started && !first) {
-    // An idle connection holds no read buffer: wait until the client sends something,
-    // then take one. This is most of what keeps idle keep-alive connections cheap. (A new
-    // connection reads at once: its first request is usually there already.)
-    in_.release_storage();
+    // Between requests. NOTE: this is a read, not a wait for readability: Asio's epoll
+    // reactor is edge-triggered and a wait does not look at bytes that arrived before it
+    // was queued (a pipelined request, or a client quicker than this coroutine), so such a
+    // wait could sleep with a request in the kernel. A read tries the socket first.
+    // A connection that stays quiet is parked by this worker's sweeper, which cancels the
+    // read; parking is what keeps idle keep-alive connections cheap.
     waiting_idle_ = true;
     idle_since_ = request_start_;
     watch_for_parking(socket_.get_executor());
-    auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, net::kNoThrow);
+    auto read = co_await read_more(std::chrono::milliseconds(0));
     waiting_idle_ = false;
-    if (park_requested_ && !draining_) {
+    if (read) {
+      park_requested_ = false;  // the request won the race against the sweeper
+    } else if (park_requested_ && !draining_ && in_.empty()) {
+      in_.release_storage();
       co_return ReadOutcome::Parked;
     }
-    if (ec || draining_) {
+    if (!read || draining_) {
       co_return ReadOutcome::Closed;
     }
+    head_started = true;
+    idle_ = false;
+    request_start_ = net::Clock::now();
+    watchdog_->expires_after(options_->request_header_timeout);
   }
 
   while (true) {
