@@ -9,12 +9,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   # Libraries (the engine and the application)
   libboost1.81-dev libssl-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  libcli11-dev libre2-dev
+  libcli11-dev libre2-dev libnghttp2-dev
   # Tests, benchmarks, fuzzing
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev llvm-14
   python3 python3-pytest
   # Real peers for integration tests and benchmarks
   curl nginx-light netcat-openbsd wrk procps
+  # HTTP/2 clients (nghttp, h2load) and server (nghttpd)
+  nghttp2-client nghttp2-server
 )
 
 missing=()
