@@ -9,6 +9,7 @@
 #include "app/file_handler.h"
 #include "files/file_server.h"
 #include "lb/round_robin.h"
+#include "proxy/connection.h"
 #include "proxy/http1_session.h"
 #include "proxy/proxy_handler.h"
 
@@ -124,23 +125,80 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
 
   std::shared_ptr<const proxy::SessionOptions> shared_session = session;
   for (const auto& text : service.listen) {
-    auto address = net::parse_listen_address(text);
-    if (!address) {
-      return config_error(service.origin + ": " + address.error().context);
+    if (auto added = add_listener(service, text, std::make_shared<proxy::ListenerProtocols>(),
+                                  shared_session, handler);
+        !added) {
+      return added;
     }
-    auto listener = net::Listener::bind(
-        *workers_, *address,
-        [shared_session, handler](net::Socket socket, const net::Endpoint& peer, unsigned) {
-          proxy::Http1Session::start(std::move(socket), net::remote_ip(peer), shared_session,
-                                     handler);
-        });
-    if (!listener) {
-      return listener.error();
-    }
-    module_log().info("listening service={} address={}", service.name,
-               (*listener)->local_address().to_string());
-    listeners_.push_back(std::move(*listener));
   }
+  for (const auto& listener : service.listeners) {
+    auto protocols = listener_protocols(listener);
+    if (!protocols) {
+      return protocols.error();
+    }
+    if (auto added =
+            add_listener(service, listener.address, std::move(*protocols), shared_session, handler);
+        !added) {
+      return added;
+    }
+  }
+  return Result<void>();
+}
+
+Result<std::shared_ptr<const proxy::ListenerProtocols>> Server::listener_protocols(
+    const config::ListenerConfig& listener) {
+  auto protocols = std::make_shared<proxy::ListenerProtocols>();
+  protocols->h2 = listener.serves_h2();
+  if (!listener.has_tls) {
+    return std::shared_ptr<const proxy::ListenerProtocols>(protocols);
+  }
+
+  const auto& tls = listener.tls;
+  tls::ServerOptions options;
+  for (const auto& pair : tls.certificates) {
+    options.certificates.push_back({pair.certificate, pair.key});
+  }
+  options.min_version = tls::parse_version(tls.min_version).value_or(tls::Version::Tls12);
+  options.ciphers = tls.ciphers;
+  options.ciphersuites = tls.ciphersuites;
+  options.groups = tls.groups;
+  options.session_tickets = tls.session_tickets;
+  options.ticket_key_rotation =
+      std::chrono::duration_cast<std::chrono::seconds>(tls.ticket_key_rotation);
+  // TODO(#3): offer "h2" first when protocols->h2, once HTTP/2 sessions exist.
+  options.alpn = {"http/1.1"};
+
+  auto context = tls::ServerContext::create(options);
+  if (!context) {
+    return config_error(listener.origin + ": listener " + listener.address + ": " +
+                        context.error().context);
+  }
+  protocols->tls = std::move(*context);
+  return std::shared_ptr<const proxy::ListenerProtocols>(protocols);
+}
+
+Result<void> Server::add_listener(const config::ServiceConfig& service, const std::string& text,
+                                  std::shared_ptr<const proxy::ListenerProtocols> protocols,
+                                  std::shared_ptr<const proxy::SessionOptions> session,
+                                  std::shared_ptr<proxy::Handler> handler) {
+  auto address = net::parse_listen_address(text);
+  if (!address) {
+    return config_error(service.origin + ": " + address.error().context);
+  }
+  const bool is_tls = protocols->tls != nullptr;
+  auto listener = net::Listener::bind(
+      *workers_, *address,
+      [protocols = std::move(protocols), session = std::move(session),
+       handler = std::move(handler)](net::Socket socket, const net::Endpoint& peer, unsigned) {
+        proxy::start_connection(std::move(socket), net::remote_ip(peer), protocols, session,
+                                handler);
+      });
+  if (!listener) {
+    return listener.error();
+  }
+  module_log().info("listening service={} address={} tls={}", service.name,
+                    (*listener)->local_address().to_string(), is_tls ? "on" : "off");
+  listeners_.push_back(std::move(*listener));
   return Result<void>();
 }
 
