@@ -29,6 +29,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // the socket is closed, so the client is not sent a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 256 * 1024;
+// How long a TLS connection waits for the client's close_notify after sending its own.
+constexpr auto kTlsShutdownTime = std::chrono::seconds(1);
 // A keep-alive connection quiet for this long is parked (IdleClients): its session ends and
 // the connection waits at a few hundred bytes. Clients that send again sooner keep their
 // session, so busy connections pay nothing for this.
@@ -139,6 +141,10 @@ asio::awaitable<void> Http1Session::run() {
     }
   }
 
+  if (stream_.is_tls() && stream_.is_open()) {
+    watchdog_->expires_after(kTlsShutdownTime);
+    co_await stream_.async_shutdown();
+  }
   watchdog_->stop();
   if (upstream_watchdog_) {
     upstream_watchdog_->stop();
@@ -645,6 +651,11 @@ asio::awaitable<void> Http1Session::send_error(int status) {
 
 asio::awaitable<void> Http1Session::linger_and_close() {
   if (!stream_.is_open()) {
+    co_return;
+  }
+  if (stream_.is_tls()) {
+    // The TLS shutdown at the end of run() reads (and drops) what the client still sends
+    // until its close_notify: that is the lingering close for TLS.
     co_return;
   }
   // Only a client that may still be sending needs the lingering read; the others are
