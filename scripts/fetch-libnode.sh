@@ -57,10 +57,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 work="$(mktemp -d)"
-chmod 755 "$work"  # apt-get download hands the file to the _apt user
 trap 'rm -rf "$work"' EXIT
 # apt-get download writes into the current directory and needs no root.
-(cd "$work" && apt-get download -qq "libnode108=$version" "libnode-dev=$version")
+# apt-get download hands the download to its unprivileged _apt user, which cannot write into
+# a root-owned temporary folder; as root, download as root instead of warning about it.
+download_opts=()
+if [ "$(id -u)" -eq 0 ]; then
+  download_opts=(-o APT::Sandbox::User=root)
+fi
+(cd "$work" && apt-get download -qq "${download_opts[@]}" "libnode108=$version" "libnode-dev=$version")
 
 rm -rf "$dest"
 mkdir -p "$dest"
