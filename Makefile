@@ -39,7 +39,7 @@ test-asan: build-asan
 
 build-fuzz/build.ninja:
 	CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DRIVER_FUZZ=ON -DRIVER_TESTS=OFF
+	  -DRIVER_FUZZ=ON -DRIVER_TESTS=OFF -DRIVER_WASM=OFF
 
 fuzz: build-fuzz/build.ninja
 	cmake --build build-fuzz -j $(JOBS)

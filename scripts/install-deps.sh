@@ -13,6 +13,9 @@ packages=(
   # Tests, benchmarks, fuzzing
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev llvm-14
   python3 python3-pytest
+  # WASM plugins: clang-14 (above) compiles them for wasm32-wasi against wasi-libc and links
+  # with lld-14; libclang-rt-14-dev-wasm32 holds the wasm32 compiler-rt builtins.
+  lld-14 wasi-libc libclang-rt-14-dev-wasm32
   # Real peers for integration tests and benchmarks
   curl nginx-light netcat-openbsd wrk procps
   # HTTP/2 clients (nghttp, h2load) and server (nghttpd)
@@ -26,7 +29,14 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# V8 for the plugin host comes from Debian's libnode108/libnode-dev, unpacked into
+# third_party/libnode instead of installed (a nodejs from another source may conflict).
+fetch_libnode() {
+  bash "$(dirname "$0")/fetch-libnode.sh"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  fetch_libnode
   exit 0
 fi
 
@@ -39,6 +49,7 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_libnode
 
 # nginx is used only as a test origin and benchmark peer, started by the tests themselves
 # on loopback ports; the packaged service must not hold port 80.

@@ -52,7 +52,7 @@ fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   stage "fuzz targets (${fuzz_seconds}s each)"
   CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DRIVER_FUZZ=ON -DRIVER_TESTS=OFF >/dev/null
+    -DRIVER_FUZZ=ON -DRIVER_TESTS=OFF -DRIVER_WASM=OFF >/dev/null
   cmake --build build-fuzz -j "$jobs"
   run_stage fuzz bash fuzz/run.sh build-fuzz "$fuzz_seconds"
 fi

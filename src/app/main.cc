@@ -72,6 +72,16 @@ int run(const std::string& path, Overrides overrides, bool check_only) {
   river::observe::init_logging(config->system.log_level);
 
   if (check_only) {
+    // Certificates and keys are part of the configuration: a missing or mismatched one is
+    // found here, not at start-up.
+    for (const auto& service : config->services) {
+      for (const auto& listener : service.listeners) {
+        if (auto loaded = river::app::Server::listener_protocols(listener); !loaded) {
+          std::fprintf(stderr, "river: %s\n", loaded.error().context.c_str());
+          return 2;
+        }
+      }
+    }
     std::printf("%s: configuration is valid (%zu services)\n", path.c_str(),
                 config->services.size());
     return 0;

@@ -9,7 +9,9 @@
 #include "app/file_handler.h"
 #include "files/file_server.h"
 #include "lb/round_robin.h"
+#include "proxy/connection.h"
 #include "proxy/http1_session.h"
+#include "proxy/http2_session.h"
 #include "proxy/proxy_handler.h"
 
 namespace river::app {
@@ -39,6 +41,11 @@ asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> p
       pool->sweep();
     }
   }
+}
+
+/// Client connections open now, HTTP/1 and HTTP/2, across all workers.
+std::size_t open_connections() {
+  return proxy::Http1Session::open_sessions() + proxy::Http2Session::open_sessions();
 }
 
 }  // namespace
@@ -124,23 +131,84 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
 
   std::shared_ptr<const proxy::SessionOptions> shared_session = session;
   for (const auto& text : service.listen) {
-    auto address = net::parse_listen_address(text);
-    if (!address) {
-      return config_error(service.origin + ": " + address.error().context);
+    if (auto added = add_listener(service, text, std::make_shared<proxy::ListenerProtocols>(),
+                                  shared_session, handler);
+        !added) {
+      return added;
     }
-    auto listener = net::Listener::bind(
-        *workers_, *address,
-        [shared_session, handler](net::Socket socket, const net::Endpoint& peer, unsigned) {
-          proxy::Http1Session::start(std::move(socket), net::remote_ip(peer), shared_session,
-                                     handler);
-        });
-    if (!listener) {
-      return listener.error();
-    }
-    module_log().info("listening service={} address={}", service.name,
-               (*listener)->local_address().to_string());
-    listeners_.push_back(std::move(*listener));
   }
+  for (const auto& listener : service.listeners) {
+    auto protocols = listener_protocols(listener);
+    if (!protocols) {
+      return protocols.error();
+    }
+    if (auto added =
+            add_listener(service, listener.address, std::move(*protocols), shared_session, handler);
+        !added) {
+      return added;
+    }
+  }
+  return Result<void>();
+}
+
+Result<std::shared_ptr<const proxy::ListenerProtocols>> Server::listener_protocols(
+    const config::ListenerConfig& listener) {
+  auto protocols = std::make_shared<proxy::ListenerProtocols>();
+  protocols->h2 = listener.serves_h2();
+  if (!listener.has_tls) {
+    return std::shared_ptr<const proxy::ListenerProtocols>(protocols);
+  }
+
+  const auto& tls = listener.tls;
+  tls::ServerOptions options;
+  for (const auto& pair : tls.certificates) {
+    options.certificates.push_back({pair.certificate, pair.key});
+  }
+  options.min_version = tls::parse_version(tls.min_version).value_or(tls::Version::Tls12);
+  options.ciphers = tls.ciphers;
+  options.ciphersuites = tls.ciphersuites;
+  options.groups = tls.groups;
+  options.session_tickets = tls.session_tickets;
+  options.ticket_key_rotation =
+      std::chrono::duration_cast<std::chrono::seconds>(tls.ticket_key_rotation);
+  // RFC 9113 §3.2: "h2" first, so a client offering both gets HTTP/2.
+  if (protocols->h2) {
+    options.alpn = {"h2", "http/1.1"};
+  } else {
+    options.alpn = {"http/1.1"};
+  }
+
+  auto context = tls::ServerContext::create(options);
+  if (!context) {
+    return config_error(listener.origin + ": listener " + listener.address + ": " +
+                        context.error().context);
+  }
+  protocols->tls = std::move(*context);
+  return std::shared_ptr<const proxy::ListenerProtocols>(protocols);
+}
+
+Result<void> Server::add_listener(const config::ServiceConfig& service, const std::string& text,
+                                  std::shared_ptr<const proxy::ListenerProtocols> protocols,
+                                  std::shared_ptr<const proxy::SessionOptions> session,
+                                  std::shared_ptr<proxy::Handler> handler) {
+  auto address = net::parse_listen_address(text);
+  if (!address) {
+    return config_error(service.origin + ": " + address.error().context);
+  }
+  const bool is_tls = protocols->tls != nullptr;
+  auto listener = net::Listener::bind(
+      *workers_, *address,
+      [protocols = std::move(protocols), session = std::move(session),
+       handler = std::move(handler)](net::Socket socket, const net::Endpoint& peer, unsigned) {
+        proxy::start_connection(std::move(socket), net::remote_ip(peer), protocols, session,
+                                handler);
+      });
+  if (!listener) {
+    return listener.error();
+  }
+  module_log().info("listening service={} address={} tls={}", service.name,
+                    (*listener)->local_address().to_string(), is_tls ? "on" : "off");
+  listeners_.push_back(std::move(*listener));
   return Result<void>();
 }
 
@@ -167,7 +235,7 @@ int Server::run() {
   signals_context.run();
 
   module_log().info("shutdown started signal={} open_connections={}", received,
-             proxy::Http1Session::open_sessions());
+             open_connections());
   shutdown();
   module_log().info("shutdown complete");
   if (access_log_) {
@@ -181,14 +249,17 @@ void Server::shutdown() {
     listener->close();
   }
   for (unsigned i = 0; i < workers_->size(); ++i) {
-    asio::post(workers_->context(i), [] { proxy::Http1Session::drain_sessions_on_this_worker(); });
+    asio::post(workers_->context(i), [] {
+      proxy::Http1Session::drain_sessions_on_this_worker();
+      proxy::Http2Session::drain_sessions_on_this_worker();
+    });
   }
 
   const auto deadline = net::Clock::now() + config_->system.shutdown_grace;
-  while (proxy::Http1Session::open_sessions() > 0 && net::Clock::now() < deadline) {
+  while (open_connections() > 0 && net::Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (const auto left = proxy::Http1Session::open_sessions(); left > 0) {
+  if (const auto left = open_connections(); left > 0) {
     module_log().warn("shutdown grace period over, closing connections open_connections={}", left);
   }
   workers_->stop();

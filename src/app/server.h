@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "net/listener.h"
+#include "proxy/connection.h"
 #include "net/workers.h"
 #include "observe/log.h"
 #include "upstream/pool.h"
@@ -29,8 +30,17 @@ class Server {
   /// Serves until a termination signal, then shuts down. Returns the process exit code.
   int run();
 
+  /// Builds what a `[[service.listener]]` speaks, loading its certificates; an error names
+  /// the listener's place in the file and the file that failed.
+  static Result<std::shared_ptr<const proxy::ListenerProtocols>> listener_protocols(
+      const config::ListenerConfig& listener);
+
  private:
   Result<void> add_service(const config::ServiceConfig& service);
+  Result<void> add_listener(const config::ServiceConfig& service, const std::string& address,
+                            std::shared_ptr<const proxy::ListenerProtocols> protocols,
+                            std::shared_ptr<const proxy::SessionOptions> session,
+                            std::shared_ptr<proxy::Handler> handler);
   void shutdown();
 
   config::ConfigPtr config_;

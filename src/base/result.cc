@@ -14,6 +14,8 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::InvalidMessage: return "invalid_message";
     case ErrorKind::TooLarge: return "too_large";
     case ErrorKind::Unsupported: return "unsupported";
+    case ErrorKind::PluginTrap: return "plugin_trap";
+    case ErrorKind::PluginTimeout: return "plugin_timeout";
     case ErrorKind::Config: return "config";
     case ErrorKind::Internal: return "internal";
   }

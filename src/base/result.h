@@ -31,6 +31,10 @@ enum class ErrorKind {
   InvalidMessage,
   TooLarge,
   Unsupported,
+  // WASM plugins: the guest trapped (or a host function failed it), or it ran past its
+  // CPU-time budget and was stopped.
+  PluginTrap,
+  PluginTimeout,
   // Everything else.
   Config,
   Internal,

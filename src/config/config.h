@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,12 +104,65 @@ struct ForwardingConfig {
   bool operator==(const ForwardingConfig&) const = default;
 };
 
+/// A certificate chain and its private key, PEM files: `{ certificate = "...", key = "..." }`.
+struct CertificateConfig {
+  /// Path of the certificate chain (leaf first).
+  std::string certificate;
+  /// Path of the private key.
+  std::string key;
+
+  bool operator==(const CertificateConfig&) const = default;
+};
+
+/// TLS on a listener: `[service.listener.tls]`.
+struct ListenerTlsConfig {
+  /// Certificates with their keys. The first is the default; another is chosen when the name
+  /// the client asks for (SNI) matches one of its names. At least one.
+  std::vector<CertificateConfig> certificates;
+  /// Lowest TLS version accepted: "1.2" or "1.3".
+  std::string min_version = "1.2";
+  /// TLS 1.2 cipher list (OpenSSL syntax); empty means River's default: ECDHE key exchange
+  /// with AES-GCM or ChaCha20-Poly1305 only.
+  std::string ciphers;
+  /// TLS 1.3 cipher suites (OpenSSL syntax); empty means OpenSSL's default (all AEAD).
+  std::string ciphersuites;
+  /// Key exchange groups, "X25519:P-256"; empty means River's default "X25519:P-256:P-384".
+  std::string groups;
+  /// Resume sessions with tickets (stateless, keys in memory only).
+  bool session_tickets = true;
+  /// How often the ticket key is replaced; tickets made with the previous key still resume.
+  Duration ticket_key_rotation = std::chrono::hours(1);
+
+  bool operator==(const ListenerTlsConfig&) const = default;
+};
+
+/// One `[[service.listener]]`: an address with its protocols.
+struct ListenerConfig {
+  /// "IPv4:port", "[IPv6]:port" or "unix:/path".
+  std::string address;
+  /// Serve HTTP/2: offered by ALPN on a TLS listener (default on), or accepted with prior
+  /// knowledge (h2c) on a cleartext one (default off). Unset means that default.
+  std::optional<bool> h2;
+  /// Set when the listener terminates TLS.
+  bool has_tls = false;
+  ListenerTlsConfig tls;
+  /// Where this listener was defined: "river.toml:12".
+  std::string origin;
+
+  /// Whether HTTP/2 is served, after applying the default.
+  bool serves_h2() const { return h2.value_or(has_tls); }
+
+  bool operator==(const ListenerConfig&) const = default;
+};
+
 /// One `[[service]]`: listeners plus what answers their requests (upstreams or files).
 struct ServiceConfig {
   /// Name used in logs and metrics; unique.
   std::string name;
-  /// Addresses to listen on: "IPv4:port", "[IPv6]:port" or "unix:/path".
+  /// Cleartext HTTP/1 listeners: "IPv4:port", "[IPv6]:port" or "unix:/path".
   std::vector<std::string> listen;
+  /// Listeners with more settings (TLS, HTTP/2): `[[service.listener]]`.
+  std::vector<ListenerConfig> listeners;
   /// Upstream peers ("host:port", "[IPv6]:port"), chosen round-robin. Exactly one of
   /// `upstream` and `files` is set.
   std::vector<std::string> upstream;

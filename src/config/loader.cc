@@ -145,6 +145,121 @@ void read_files(TableReader& reader, FilesConfig& files) {
   reader.read_string_array("index", files.index, check_index_file);
 }
 
+std::optional<std::string> check_file_path(std::string_view value) {
+  if (value.empty() || value.find('\0') != std::string_view::npos) {
+    return std::string("expected a file path");
+  }
+  return std::nullopt;
+}
+
+/// Reads `certificates = [{ certificate = "...", key = "..." }, ...]`.
+void read_certificates(Diagnostics& diagnostics, TableReader& reader,
+                       std::vector<CertificateConfig>& out) {
+  const auto* node = reader.find("certificates");
+  if (node == nullptr) {
+    reader.report_missing("certificates");
+    return;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr || array->empty()) {
+    reader.report(*node, "certificates",
+                  "expected a list of { certificate = \"file\", key = \"file\" } tables");
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto& element = *array->get(i);
+    const auto path = fmt::format("{}[{}]", reader.key_path("certificates"), i);
+    const auto* table = element.as_table();
+    if (table == nullptr) {
+      diagnostics.add(element.source(), path,
+                      fmt::format("expected a table, got {}", type_name(element.type())));
+      continue;
+    }
+    TableReader pair_reader(diagnostics, *table, path);
+    auto& pair = out.emplace_back();
+    for (auto [key, field] : {std::pair{"certificate", &pair.certificate},
+                              std::pair{"key", &pair.key}}) {
+      if (const auto* value = pair_reader.read_string(key, *field)) {
+        if (auto problem = check_file_path(*field)) {
+          pair_reader.report(*value, key, *problem);
+        }
+      } else if (!pair_reader.has(key)) {
+        pair_reader.report_missing(key);
+      }
+    }
+    pair_reader.finish();
+  }
+}
+
+void read_listener_tls(Diagnostics& diagnostics, TableReader& reader, ListenerTlsConfig& tls) {
+  read_certificates(diagnostics, reader, tls.certificates);
+  if (const auto* node = reader.read_string("min_version", tls.min_version)) {
+    if (tls.min_version != "1.2" && tls.min_version != "1.3") {
+      reader.report(*node, "min_version",
+                    fmt::format("\"{}\": expected \"1.2\" or \"1.3\" (older versions are not "
+                                "offered)",
+                                escape_for_log(tls.min_version)));
+    }
+  }
+  reader.read_string("ciphers", tls.ciphers);
+  reader.read_string("ciphersuites", tls.ciphersuites);
+  reader.read_string("groups", tls.groups);
+  reader.read_bool("session_tickets", tls.session_tickets);
+  reader.read_duration("ticket_key_rotation", tls.ticket_key_rotation);
+}
+
+void read_listener(Diagnostics& diagnostics, const toml::table& table, const std::string& path,
+                   ListenerConfig& listener) {
+  TableReader reader(diagnostics, table, path);
+  listener.origin = diagnostics.location(table.source());
+  if (const auto* node = reader.read_string("address", listener.address)) {
+    if (auto problem = check_listen(listener.address)) {
+      reader.report(*node, "address", *problem);
+    }
+  } else if (!reader.has("address")) {
+    reader.report_missing("address");
+  }
+  if (reader.has("h2")) {
+    bool h2 = false;
+    reader.read_bool("h2", h2);
+    listener.h2 = h2;
+  }
+  if (const auto* tls = reader.read_table("tls")) {
+    listener.has_tls = true;
+    TableReader tls_reader(diagnostics, *tls, reader.key_path("tls"));
+    read_listener_tls(diagnostics, tls_reader, listener.tls);
+    tls_reader.finish();
+  }
+  reader.finish();
+}
+
+/// Reads the `[[service.listener]]` tables.
+void read_listeners(Diagnostics& diagnostics, TableReader& reader,
+                    std::vector<ListenerConfig>& out) {
+  const auto* node = reader.find("listener");
+  if (node == nullptr) {
+    return;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    reader.report(*node, "listener",
+                  fmt::format("expected [[service.listener]] tables, got {}",
+                              type_name(node->type())));
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto& element = *array->get(i);
+    const auto path = fmt::format("{}[{}]", reader.key_path("listener"), i);
+    const auto* table = element.as_table();
+    if (table == nullptr) {
+      diagnostics.add(element.source(), path,
+                      fmt::format("expected a table, got {}", type_name(element.type())));
+      continue;
+    }
+    read_listener(diagnostics, *table, path, out.emplace_back());
+  }
+}
+
 /// Reads the sub-table `key` of `parent`, if present, with `read`.
 template <typename Settings>
 void read_subtable(Diagnostics& diagnostics, TableReader& parent, std::string_view key,
@@ -171,12 +286,14 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
     reader.report_missing("name");
   }
 
+  read_listeners(diagnostics, reader, service.listeners);
   if (const auto* listen = reader.read_string_array("listen", service.listen, check_listen)) {
-    if (listen->empty()) {
+    if (listen->empty() && service.listeners.empty()) {
       reader.report(*listen, "listen", "must list at least one address");
     }
-  } else if (!reader.has("listen")) {
-    reader.report_missing("listen");
+  } else if (!reader.has("listen") && !reader.has("listener")) {
+    reader.report_table(
+        "needs listen = [\"host:port\", ...] or at least one [[service.listener]] table");
   }
 
   if (const auto* upstream =

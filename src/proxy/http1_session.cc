@@ -29,6 +29,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // the socket is closed, so the client is not sent a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 256 * 1024;
+// How long a TLS connection waits for the client's close_notify after sending its own.
+constexpr auto kTlsShutdownTime = std::chrono::seconds(1);
 // A keep-alive connection quiet for this long is parked (IdleClients): its session ends and
 // the connection waits at a few hundred bytes. Clients that send again sooner keep their
 // session, so busy connections pay nothing for this.
@@ -47,18 +49,30 @@ spdlog::logger& module_log() {
   return instance;
 }
 
+void shutdown_send(tls::Stream& stream) { stream.shutdown_send(); }
+
+void shutdown_send(net::Socket& socket) {
+  net::ErrorCode ignored;
+  socket.shutdown(asio::socket_base::shutdown_send, ignored);
+}
+
 Error downstream_error(ErrorKind kind, std::string context) {
   return Error{kind, Side::Downstream, false, std::move(context)};
 }
 
 }  // namespace
 
-void Http1Session::start(net::Socket socket, std::string client_ip,
+void Http1Session::start(tls::Stream stream, std::string client_ip,
                          std::shared_ptr<const SessionOptions> options,
-                         std::shared_ptr<Handler> handler) {
-  auto executor = socket.get_executor();
-  auto session = std::make_shared<Http1Session>(std::move(socket), std::move(client_ip),
+                         std::shared_ptr<Handler> handler, std::string_view already_read) {
+  auto executor = stream.get_executor();
+  auto session = std::make_shared<Http1Session>(std::move(stream), std::move(client_ip),
                                                 std::move(options), std::move(handler));
+  if (!already_read.empty()) {
+    auto space = session->in_.prepare(already_read.size());
+    std::copy(already_read.begin(), already_read.end(), space.begin());
+    session->in_.commit(already_read.size());
+  }
   asio::co_spawn(executor, [session]() { return session->run(); },
                  [](std::exception_ptr error) {
                    // Reaching this is a bug: nothing on the data path throws.
@@ -72,10 +86,10 @@ void Http1Session::start(net::Socket socket, std::string client_ip,
                  });
 }
 
-Http1Session::Http1Session(net::Socket socket, std::string client_ip,
+Http1Session::Http1Session(tls::Stream stream, std::string client_ip,
                            std::shared_ptr<const SessionOptions> options,
                            std::shared_ptr<Handler> handler)
-    : socket_(std::move(socket)),
+    : stream_(std::move(stream)),
       options_(std::move(options)),
       handler_(std::move(handler)),
       client_ip_(std::move(client_ip)) {
@@ -103,19 +117,15 @@ std::size_t Http1Session::open_sessions() {
 }
 
 void Http1Session::close_socket() {
-  net::ErrorCode ignored;
-  socket_.close(ignored);
+  stream_.close();
 }
 
 asio::awaitable<void> Http1Session::run() {
   auto self = shared_from_this();
-  watchdog_ = net::Watchdog::start(socket_.get_executor(), [this] {
-    net::ErrorCode ignored;
-    socket_.cancel(ignored);
-  });
+  watchdog_ = net::Watchdog::start(stream_.get_executor(), [this] { stream_.cancel(); });
 
   bool first = true;
-  while (socket_.is_open()) {
+  while (stream_.is_open()) {
     const auto outcome = co_await read_request(first);
     first = false;
     if (outcome == ReadOutcome::Parked) {
@@ -131,6 +141,10 @@ asio::awaitable<void> Http1Session::run() {
     }
   }
 
+  if (stream_.is_tls() && stream_.is_open()) {
+    watchdog_->expires_after(kTlsShutdownTime);
+    co_await stream_.async_shutdown();
+  }
   watchdog_->stop();
   if (upstream_watchdog_) {
     upstream_watchdog_->stop();
@@ -153,13 +167,15 @@ void Http1Session::watch_for_parking(const asio::any_io_executor& executor) {
 void Http1Session::sweep_for_parking() {
   const auto now = net::Clock::now();
   for (auto* session : tls_sessions) {
-    if (session->waiting_idle_ && now - session->idle_since_ >= kParkAfter &&
+    // A TLS connection is not parked: its state lives in OpenSSL, which only the session
+    // holds. (OpenSSL gives back its buffers while the connection is idle.)
+    if (session->waiting_idle_ && !session->stream_.is_tls() &&
+        now - session->idle_since_ >= kParkAfter &&
         session->options_->keepalive_timeout > kParkAfter) {
       // Ends the session's wait; it then parks.
       session->waiting_idle_ = false;
       session->park_requested_ = true;
-      net::ErrorCode ignored;
-      session->socket_.cancel(ignored);
+      session->stream_.cancel();
     }
   }
 
@@ -181,17 +197,17 @@ void Http1Session::sweep_for_parking() {
 void Http1Session::park() {
   const auto left = options_->keepalive_timeout - kParkAfter;
   IdleClients::on_this_worker().park(
-      IdleClients::Parked{std::move(socket_), std::move(client_ip_), options_, handler_}, left,
+      IdleClients::Parked{stream_.release_plain_socket(), std::move(client_ip_), options_, handler_}, left,
       [](IdleClients::Parked parked) {
         // The client sent its next request (or closed): a new session reads it at once.
-        start(std::move(parked.socket), std::move(parked.client_ip), std::move(parked.options),
-              std::move(parked.handler));
+        start(tls::Stream(std::move(parked.socket)), std::move(parked.client_ip),
+              std::move(parked.options), std::move(parked.handler));
       });
 }
 
 net::Watchdog& Http1Session::upstream_watchdog() {
   if (!upstream_watchdog_) {
-    upstream_watchdog_ = net::Watchdog::start(socket_.get_executor(), nullptr);
+    upstream_watchdog_ = net::Watchdog::start(stream_.get_executor(), nullptr);
   }
   return *upstream_watchdog_;
 }
@@ -215,7 +231,7 @@ asio::awaitable<Http1Session::ReadOutcome> Http1Session::read_request(bool first
     // read; parking is what keeps idle keep-alive connections cheap.
     waiting_idle_ = true;
     idle_since_ = request_start_;
-    watch_for_parking(socket_.get_executor());
+    watch_for_parking(stream_.get_executor());
     auto read = co_await read_more(std::chrono::milliseconds(0));
     waiting_idle_ = false;
     if (read) {
@@ -312,7 +328,7 @@ asio::awaitable<void> Http1Session::serve_request() {
 
   co_await handler_->handle(*this);
 
-  if (!response_.head_sent && socket_.is_open()) {
+  if (!response_.head_sent && stream_.is_open()) {
     // The handler gave up without answering: the client broke the request (timeout,
     // malformed body) or the handler failed.
     const int status = client_error_status_ != 0 ? client_error_status_ : 500;
@@ -328,7 +344,7 @@ asio::awaitable<bool> Http1Session::finish_exchange() {
   if (tunnelled_) {
     co_return false;
   }
-  if (!keep_alive_ || !response_.finished || !socket_.is_open()) {
+  if (!keep_alive_ || !response_.finished || !stream_.is_open()) {
     co_await linger_and_close();
     co_return false;
   }
@@ -353,7 +369,7 @@ asio::awaitable<Result<std::size_t>> Http1Session::read_more(std::chrono::millis
     watchdog_->expires_after(timeout);
   }
   auto space = in_.prepare(kReadChunk);
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
+  auto [ec, n] = co_await stream_.async_read_some(asio::buffer(space.data(), space.size()),
                                                   net::kNoThrow);
   if (timeout.count() > 0) {
     watchdog_->disarm();
@@ -603,7 +619,7 @@ asio::awaitable<Result<void>> Http1Session::write_out(std::string_view extra,
   std::array<asio::const_buffer, 3> buffers = {asio::buffer(out_), asio::buffer(extra),
                                                asio::buffer(tail)};
   watchdog_->expires_after(options_->write_idle_timeout);
-  auto [ec, n] = co_await asio::async_write(socket_, buffers, net::kNoThrow);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, net::kNoThrow);
   watchdog_->disarm();
   out_.clear();
   if (ec) {
@@ -634,20 +650,24 @@ asio::awaitable<void> Http1Session::send_error(int status) {
 }
 
 asio::awaitable<void> Http1Session::linger_and_close() {
-  if (!socket_.is_open()) {
+  if (!stream_.is_open()) {
+    co_return;
+  }
+  if (stream_.is_tls()) {
+    // The TLS shutdown at the end of run() reads (and drops) what the client still sends
+    // until its close_notify: that is the lingering close for TLS.
     co_return;
   }
   // Only a client that may still be sending needs the lingering read; the others are
   // closed at once.
   const bool may_have_input = !in_.empty() || !body_complete() || response_.status >= 400;
   if (may_have_input) {
-    net::ErrorCode ignored;
-    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    stream_.shutdown_send();
     watchdog_->expires_after(kLingerTime);
     std::array<char, 4096> scratch{};
     std::size_t discarded = 0;
     while (discarded < kLingerBytes) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), net::kNoThrow);
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), net::kNoThrow);
       if (ec) {
         break;
       }
@@ -671,7 +691,7 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
   std::string client_early(in_.readable());
   in_.clear();
 
-  auto relay = [](net::Socket& from, net::Socket& to, std::string early,
+  auto relay = [](auto& from, auto& to, std::string early,
                   std::uint64_t& counter) -> asio::awaitable<void> {
     if (!early.empty()) {
       auto [ec, n] = co_await asio::async_write(to, asio::buffer(early), net::kNoThrow);
@@ -694,13 +714,12 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
       counter += written;
     }
     // Pass the end of this direction on; the other direction may still be talking.
-    net::ErrorCode ignored;
-    to.shutdown(asio::socket_base::shutdown_send, ignored);
+    shutdown_send(to);
   };
 
   std::uint64_t to_upstream = 0;
-  co_await (relay(socket_, upstream, std::move(client_early), to_upstream) &&
-            relay(upstream, socket_, std::move(upstream_early), response_.bytes_out));
+  co_await (relay(stream_, upstream, std::move(client_early), to_upstream) &&
+            relay(upstream, stream_, std::move(upstream_early), response_.bytes_out));
   body_received_ += to_upstream;
   net::ErrorCode ignored;
   upstream.close(ignored);

@@ -24,6 +24,7 @@
 #include "observe/log.h"
 #include "proxy/exchange.h"
 #include "proxy/http2_options.h"
+#include "tls/stream.h"
 
 namespace river::proxy {
 
@@ -46,13 +47,14 @@ struct SessionOptions {
 
 class Http1Session final : public Exchange, public std::enable_shared_from_this<Http1Session> {
  public:
-  /// Starts serving `socket` on its executor.
-  /// Starts serving `socket`, whose client is at `client_ip`, on the socket's executor.
-  static void start(net::Socket socket, std::string client_ip,
+  /// Starts serving `stream` (plain, or TLS after its handshake), whose client is at
+  /// `client_ip`, on the stream's executor. `already_read` holds bytes the caller read from
+  /// the stream before handing it over.
+  static void start(tls::Stream stream, std::string client_ip,
                     std::shared_ptr<const SessionOptions> options,
-                    std::shared_ptr<Handler> handler);
+                    std::shared_ptr<Handler> handler, std::string_view already_read = {});
 
-  Http1Session(net::Socket socket, std::string client_ip,
+  Http1Session(tls::Stream stream, std::string client_ip,
                std::shared_ptr<const SessionOptions> options, std::shared_ptr<Handler> handler);
   ~Http1Session() override;
 
@@ -67,7 +69,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   const http::RequestHead& request() const override { return request_.head; }
   const http::BodyFraming& request_framing() const override { return request_.framing; }
   std::string_view client_ip() const override { return client_ip_; }
-  std::string_view scheme() const override { return "http"; }
+  std::string_view scheme() const override { return stream_.is_tls() ? "https" : "http"; }
   asio::awaitable<Result<std::string_view>> read_body() override;
   bool body_complete() const override { return body_remaining_ == 0 && !chunked_; }
   const http::HeaderMap& request_trailers() const override { return request_trailers_; }
@@ -125,7 +127,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   bool client_is_http10() const { return request_.head.version == http::Version::Http10; }
   void close_socket();
 
-  net::Socket socket_;
+  tls::Stream stream_;
   std::shared_ptr<const SessionOptions> options_;
   std::shared_ptr<Handler> handler_;
   std::shared_ptr<net::Watchdog> watchdog_;

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509err.h>
 
 #include <cstring>
 
@@ -59,6 +60,11 @@ Result<void> load_pair(SSL_CTX* ctx, const CertificateFiles& files) {
                        "': " + openssl_errors());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return setup_error("private key '" + files.key + "' does not match certificate '" +
+                         files.certificate + "'");
+    }
     return setup_error("cannot load private key '" + files.key + "': " + openssl_errors());
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {

@@ -81,6 +81,14 @@ asio::awaitable<net::ErrorCode> Stream::handshake() {
   co_return net::ErrorCode();
 }
 
+asio::awaitable<void> Stream::async_shutdown() {
+  if (!tls_ || !is_open()) {
+    co_return;
+  }
+  // Errors are expected here (the peer may close first); the connection ends either way.
+  (void)co_await tls_->async_shutdown(net::kNoThrow);
+}
+
 void Stream::shutdown_send() {
   // NOTE: on TLS this is a plain TCP half-close, without close_notify: the alert would sit in
   // Asio's buffers unflushed. HTTP framing, not the TLS end, tells clients where a response

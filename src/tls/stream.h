@@ -100,6 +100,12 @@ class Stream {
     socket().close(ignored);
   }
 
+  /// Ends TLS properly before a close: sends close_notify and waits for the peer's (or its
+  /// close), so the peer knows the data was complete and may resume the session later
+  /// (OpenSSL 3 clients refuse to resume after a bare TCP close). A no-op on a plain stream.
+  /// The caller bounds it in time by cancelling the socket.
+  asio::awaitable<void> async_shutdown();
+
   /// Tells the peer nothing more will be sent (a TCP half-close).
   void shutdown_send();
 

@@ -71,7 +71,10 @@ class River:
 
     def _count_listen_addresses(self):
         text = self.config_path.read_text()
-        return sum(len(re.findall(r'"[^"]*"', m)) for m in re.findall(r"listen\s*=\s*\[([^\]]*)\]", text))
+        listen = sum(len(re.findall(r'"[^"]*"', m))
+                     for m in re.findall(r"listen\s*=\s*\[([^\]]*)\]", text))
+        # [[service.listener]] tables each name one address.
+        return listen + len(re.findall(r"^\s*address\s*=", text, re.M))
 
     def address(self, service, index=0):
         return self.addresses[service][index]

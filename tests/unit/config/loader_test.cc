@@ -496,7 +496,8 @@ TEST(ConfigLoader, RejectsDuplicateServiceNames) {
 
 TEST(ConfigLoader, RequiresListenAddresses) {
   EXPECT_EQ(load_error("[[service]]\nname = \"web\"\nupstream = [\"127.0.0.1:2\"]\n"),
-            "river.toml:1: service[0].listen: missing (required)");
+            "river.toml:1: service[0]: needs listen = [\"host:port\", ...] or at least one "
+            "[[service.listener]] table");
   EXPECT_EQ(load_error("[[service]]\nname = \"web\"\nlisten = []\nupstream = [\"127.0.0.1:2\"]\n"),
             "river.toml:3: service[0].listen: must list at least one address");
 }

@@ -155,14 +155,19 @@ TEST(Pool, ZeroIdleCapKeepsNothing) {
 TEST(Pool, IsSafeUnderConcurrentUse) {
   // Several threads park and take connections to the same peer at once; every connection
   // handed out is handed out once (the counters add up).
-  Pool pool({});
   constexpr int kThreads = 4;
   constexpr int kRounds = 200;
+  // Each thread's event loop outlives the pool, as the workers outlive the pools in River:
+  // a parked socket stays registered with the loop of the thread that parked it.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::vector<UniqueFd>> far_ends(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    contexts.push_back(std::make_unique<asio::io_context>());
+  }
+  Pool pool({});
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&pool, t] {
-      asio::io_context context;
-      std::vector<UniqueFd> peers;
+    threads.emplace_back([&pool, &context = *contexts[t], &peers = far_ends[t], t] {
       for (int i = 0; i < kRounds; ++i) {
         if (auto taken = pool.take(kPeer, t, context)) {
           pool.put(kPeer, t, std::move(*taken), kUnix);
