@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
@@ -430,7 +431,13 @@ bool Http2Session::process(std::string_view bytes) {
   if (!received) {
     module_log().debug("connection error client={} error={}", client_ip_,
                        received.error().context);
-    terminated_ = true;
+    // nghttp2 stops at a connection error (a CONTINUATION flood, a broken frame) without
+    // telling the client why; the GOAWAY does (RFC 9113 §5.4.1).
+    if (!terminated_) {
+      terminated_ = true;
+      h2_->terminate(http2::ErrorCode::ProtocolError);
+      kick_writer();
+    }
     return false;
   }
   // After a GOAWAY that ends the connection (a flood, a connection error), nothing more
@@ -785,6 +792,10 @@ http2::BodyChunk Http2Session::read_body(std::int32_t stream_id, std::span<std::
 
 asio::awaitable<void> Http2Session::serve(std::shared_ptr<Stream> stream) {
   auto self = shared_from_this();
+  // One more turn of the event loop lets the writer send what this read produced first:
+  // resets River itself sends (a WINDOW_UPDATE of 0, DATA after END_STREAM: MadeYouReset)
+  // close their streams there, so those never cost an upstream request either.
+  co_await asio::post(stream_.get_executor(), asio::use_awaitable);
   if (stream->reset_ || closed_) {
     co_return;
   }
