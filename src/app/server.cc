@@ -85,6 +85,19 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
   session->keepalive_timeout = service.timeouts.keepalive;
   session->write_idle_timeout = service.timeouts.downstream_write_idle;
   session->access_log = access_log_;
+  const auto& http2 = service.http2;
+  session->http2 = proxy::Http2Options{
+      .max_concurrent_streams = static_cast<std::uint32_t>(http2.max_concurrent_streams),
+      .initial_stream_window = static_cast<std::uint32_t>(http2.initial_stream_window),
+      .connection_window = static_cast<std::uint32_t>(http2.connection_window),
+      .max_continuations = static_cast<std::size_t>(http2.max_continuations),
+      .reset_burst = static_cast<std::uint32_t>(http2.reset_burst),
+      .reset_refill_per_second = static_cast<std::uint32_t>(http2.reset_refill_per_second),
+      .control_frame_burst = static_cast<std::uint32_t>(http2.control_frame_burst),
+      .control_frame_refill_per_second =
+          static_cast<std::uint32_t>(http2.control_frame_refill_per_second),
+      .stream_send_buffer = static_cast<std::size_t>(http2.stream_send_buffer),
+  };
 
   std::shared_ptr<proxy::Handler> handler;
   if (service.has_files) {

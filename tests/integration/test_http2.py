@@ -302,3 +302,27 @@ def test_sigterm_sends_goaway_and_lets_the_stream_in_flight_finish():
         assert client.wait_closed(timeout=5)
         client.close()
         assert river.proc.wait(timeout=10) == 0
+
+
+def test_service_http2_table_sets_settings_and_budgets():
+    config = h2.h2c_config("ORIGIN", extra_service="""
+[service.http2]
+max_concurrent_streams = 7
+initial_stream_window = 1000
+reset_burst = 20
+reset_refill_per_second = 0
+""")
+    with Origin() as origin, River(config.replace("ORIGIN", origin.address)) as river:
+        client = RawClient(port_of(river))
+        hdr = h2.block(h2.request_fields())
+        client.send(h2.hello() + b"".join(
+            h2.frame(h2.HEADERS, 0x05, sid, hdr) + h2.frame(h2.RST_STREAM, 0, sid, b"\0\0\0\x08")
+            for sid in range(1, 201, 2)))
+        assert client.wait_closed(timeout=5)
+        client.close()
+        frames = h2.parse(client.data)
+        settings = next(f for f in frames if f.kind == h2.SETTINGS and not f.flags & h2.ACK)
+        assert settings.settings()[0x3] == 7 and settings.settings()[0x4] == 1000
+        away = h2.goaway(frames)
+        assert away is not None and away.error == h2.ENHANCE_YOUR_CALM
+        assert away.last_stream <= 2 * 21 + 1, away.last_stream
