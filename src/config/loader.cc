@@ -233,6 +233,40 @@ void read_listener(Diagnostics& diagnostics, const toml::table& table, const std
   reader.finish();
 }
 
+void read_upstream_tls(TableReader& reader, UpstreamTlsConfig& tls) {
+  reader.read_string("sni", tls.sni);
+  reader.read_bool("verify", tls.verify);
+  for (auto [key, field] : {std::pair{"ca_file", &tls.ca_file},
+                            std::pair{"client_certificate", &tls.client_certificate},
+                            std::pair{"client_key", &tls.client_key}}) {
+    if (const auto* node = reader.read_string(key, *field)) {
+      if (auto problem = check_file_path(*field)) {
+        reader.report(*node, key, *problem);
+      }
+    }
+  }
+  if (reader.has("client_certificate") != reader.has("client_key")) {
+    reader.report_table("client_certificate and client_key go together");
+  }
+  if (const auto* node = reader.read_string("min_version", tls.min_version)) {
+    if (tls.min_version != "1.2" && tls.min_version != "1.3") {
+      reader.report(*node, "min_version",
+                    fmt::format("\"{}\": expected \"1.2\" or \"1.3\"",
+                                escape_for_log(tls.min_version)));
+    }
+  }
+  if (const auto* node = reader.read_string("protocol", tls.protocol)) {
+    if (tls.protocol == "h2" || tls.protocol == "h2-or-h1") {
+      reader.report(*node, "protocol",
+                    fmt::format("\"{}\": HTTP/2 to upstreams is not supported yet; use \"h1\"",
+                                escape_for_log(tls.protocol)));
+    } else if (tls.protocol != "h1") {
+      reader.report(*node, "protocol",
+                    fmt::format("\"{}\": expected \"h1\"", escape_for_log(tls.protocol)));
+    }
+  }
+}
+
 /// Reads the `[[service.listener]]` tables.
 void read_listeners(Diagnostics& diagnostics, TableReader& reader,
                     std::vector<ListenerConfig>& out) {
@@ -320,6 +354,13 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
         "needs upstream = [\"host:port\", ...] to proxy, or a [service.files] table");
   }
 
+  if (reader.has("upstream_tls")) {
+    if (!has_upstream) {
+      reader.report_table("upstream_tls needs upstream peers");
+    }
+    service.has_upstream_tls = true;
+    read_subtable(diagnostics, reader, "upstream_tls", service.upstream_tls, read_upstream_tls);
+  }
   read_subtable(diagnostics, reader, "limits", service.limits, read_limits);
   read_subtable(diagnostics, reader, "timeouts", service.timeouts, read_timeouts);
   read_subtable(diagnostics, reader, "pool", service.pool, read_pool);

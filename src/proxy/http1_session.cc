@@ -49,13 +49,6 @@ spdlog::logger& module_log() {
   return instance;
 }
 
-void shutdown_send(tls::Stream& stream) { stream.shutdown_send(); }
-
-void shutdown_send(net::Socket& socket) {
-  net::ErrorCode ignored;
-  socket.shutdown(asio::socket_base::shutdown_send, ignored);
-}
-
 Error downstream_error(ErrorKind kind, std::string context) {
   return Error{kind, Side::Downstream, false, std::move(context)};
 }
@@ -678,7 +671,7 @@ asio::awaitable<void> Http1Session::linger_and_close() {
   close_socket();
 }
 
-asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string upstream_early) {
+asio::awaitable<void> Http1Session::tunnel(tls::Stream upstream, std::string upstream_early) {
   using namespace asio::experimental::awaitable_operators;
   tunnelled_ = true;
   keep_alive_ = false;
@@ -691,7 +684,7 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
   std::string client_early(in_.readable());
   in_.clear();
 
-  auto relay = [](auto& from, auto& to, std::string early,
+  auto relay = [](tls::Stream& from, tls::Stream& to, std::string early,
                   std::uint64_t& counter) -> asio::awaitable<void> {
     if (!early.empty()) {
       auto [ec, n] = co_await asio::async_write(to, asio::buffer(early), net::kNoThrow);
@@ -714,15 +707,14 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
       counter += written;
     }
     // Pass the end of this direction on; the other direction may still be talking.
-    shutdown_send(to);
+    to.shutdown_send();
   };
 
   std::uint64_t to_upstream = 0;
   co_await (relay(stream_, upstream, std::move(client_early), to_upstream) &&
             relay(upstream, stream_, std::move(upstream_early), response_.bytes_out));
   body_received_ += to_upstream;
-  net::ErrorCode ignored;
-  upstream.close(ignored);
+  upstream.close();
   close_socket();
 }
 

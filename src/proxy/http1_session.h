@@ -75,7 +75,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
                                           http::BodyFraming framing) override;
   asio::awaitable<Result<void>> send_body(std::string_view data) override;
   asio::awaitable<Result<void>> finish(const http::HeaderMap& trailers) override;
-  asio::awaitable<void> tunnel(net::Socket upstream, std::string upstream_early) override;
+  asio::awaitable<void> tunnel(tls::Stream upstream, std::string upstream_early) override;
   bool head_sent() const override { return response_.head_sent; }
   net::Watchdog& upstream_watchdog() override;
   void note_upstream(std::string_view peer, bool reused,

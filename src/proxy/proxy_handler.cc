@@ -41,7 +41,7 @@ Error upstream_error(ErrorKind kind, std::string context, bool retryable = false
 
 /// One upstream connection in use by this exchange.
 struct ProxyHandler::Connection {
-  net::Socket socket;
+  tls::Stream stream;
   net::Buffer in{kReadChunk};
   net::Watchdog* watchdog = nullptr;  // the exchange's upstream watchdog while in use
   upstream::PeerKey key;
@@ -55,7 +55,7 @@ struct ProxyHandler::Connection {
     watchdog->expires_after(timeout);
     auto space = in.prepare(kReadChunk);
     auto [ec, n] =
-        co_await socket.async_read_some(asio::buffer(space.data(), space.size()), net::kNoThrow);
+        co_await stream.async_read_some(asio::buffer(space.data(), space.size()), net::kNoThrow);
     watchdog->disarm();
     if (ec) {
       if (watchdog->expired()) {
@@ -75,7 +75,7 @@ struct ProxyHandler::Connection {
   template <typename Buffers>
   asio::awaitable<Result<void>> write(const Buffers& buffers, std::chrono::milliseconds timeout) {
     watchdog->expires_after(timeout);
-    auto [ec, n] = co_await asio::async_write(socket, buffers, net::kNoThrow);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, net::kNoThrow);
     watchdog->disarm();
     if (ec) {
       const auto kind = watchdog->expired() ? ErrorKind::WriteTimeout : ErrorKind::Io;
@@ -147,10 +147,7 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
   // The watchdog refers to this frame's `connection`, which stays put until the end;
   // every way out of this function calls connection.stop() first.
   connection.watchdog = &exchange.upstream_watchdog();
-  connection.watchdog->set_on_expire([&connection] {
-    net::ErrorCode ignored;
-    connection.socket.cancel(ignored);
-  });
+  connection.watchdog->set_on_expire([&connection] { connection.stream.cancel(); });
   const auto started = net::Clock::now();
 
   // A failure is worth a second try only on a reused connection (the peer may have closed
@@ -267,7 +264,7 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     }
     connection.stop();
     std::string early(connection.in.readable());
-    co_await exchange.tunnel(std::move(connection.socket), std::move(early));
+    co_await exchange.tunnel(std::move(connection.stream), std::move(early));
     co_return Attempt::Done;
   }
 
@@ -281,28 +278,33 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
 asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(const lb::Peer& peer,
                                                                          bool allow_pooled) {
   auto executor = co_await asio::this_coro::executor;
-  Connection connection{.socket = net::Socket(executor)};
-  connection.key.address = peer.name;
-  connection.protocol = peer.endpoint.protocol();
-
   auto& context = static_cast<asio::io_context&>(executor.context());
-  std::optional<net::Socket> pooled;
+  upstream::PeerKey key{peer.name, options_.tls ? options_.tls->key : std::string()};
+
   if (allow_pooled) {
-    pooled = pool_->take(connection.key, net::current_worker_index(), context);
-  }
-  if (pooled) {
-    connection.socket = std::move(*pooled);
-    connection.reused = true;
-  } else {
-    auto opened = co_await upstream::connect(peer.address, options_.connect_timeout);
-    if (!opened) {
-      module_log().debug("upstream connect failed peer={} error={}", connection.key.address,
-                  to_string(opened.error().kind));
-      co_return opened.error();
+    if (auto pooled = pool_->take(key, net::current_worker_index(), context)) {
+      co_return Connection{.stream = std::move(*pooled),
+                           .key = std::move(key),
+                           .protocol = peer.endpoint.protocol(),
+                           .reused = true};
     }
-    connection.socket = std::move(*opened);
   }
-  co_return std::move(connection);
+
+  std::optional<upstream::TlsTarget> target;
+  if (options_.tls) {
+    const auto& name = options_.tls->server_name.empty() ? peer.host : options_.tls->server_name;
+    target.emplace(upstream::TlsTarget{*options_.tls->context, name});
+  }
+  auto opened = co_await upstream::connect(peer.address, options_.connect_timeout,
+                                           target ? &*target : nullptr);
+  if (!opened) {
+    module_log().debug("upstream connect failed peer={} error={}", peer.name,
+                       to_string(opened.error().kind));
+    co_return opened.error();
+  }
+  co_return Connection{.stream = std::move(*opened),
+                       .key = std::move(key),
+                       .protocol = peer.endpoint.protocol()};
 }
 
 asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
@@ -457,8 +459,8 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
 
 void ProxyHandler::release(Connection& connection, bool reusable) {
   connection.stop();
-  if (reusable && connection.socket.is_open()) {
-    pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket),
+  if (reusable && connection.stream.is_open()) {
+    pool_->put(connection.key, net::current_worker_index(), std::move(connection.stream),
                connection.protocol);
   }
 }
