@@ -331,7 +331,9 @@ asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
   }
   if (chunked) {
     framing.clear();
-    http1::write_last_chunk(exchange.request_trailers(), framing);
+    auto trailers = exchange.request_trailers();
+    strip_forbidden_trailers(trailers);
+    http1::write_last_chunk(trailers, framing);
     co_return co_await connection.write(asio::buffer(framing), options_.read_idle_timeout);
   }
   co_return Result<void>();
@@ -422,7 +424,9 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
           }
         }
       }
-      if (!co_await exchange.finish(decoder.trailers())) {
+      auto trailers = decoder.trailers();
+      strip_forbidden_trailers(trailers);
+      if (!co_await exchange.finish(trailers)) {
         co_return false;
       }
       break;

@@ -132,8 +132,6 @@ def test_bytes_after_the_declared_length_never_answer_the_next_request():
             assert b"evil" not in client.data
 
 
-@pytest.mark.xfail(strict=True, reason="River relays response trailer fields verbatim, framing "
-                   "and hop-by-hop ones included (RFC 9110 §6.5.1)")
 @pytest.mark.parametrize("field", [b"Content-Length: 50", b"Transfer-Encoding: chunked",
                                    b"Connection: close", b"Keep-Alive: timeout=1"],
                          ids=["content-length", "transfer-encoding", "connection", "keep-alive"])
