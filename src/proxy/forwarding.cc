@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "http/target.h"
 
 namespace river::proxy {
 namespace {
@@ -171,8 +172,16 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
   if (!peer_trusted || !fields.contains("X-Forwarded-Proto")) {
     fields.set("X-Forwarded-Proto", client.scheme);
   }
-  if (auto host = request.headers.get("Host"); host && (!peer_trusted ||
-                                                       !fields.contains("X-Forwarded-Host"))) {
+  // RFC 9112 §3.2.2: with an absolute-form target the client's Host field is ignored and
+  // the target's authority is the host; the origin must see that one in both Host and
+  // X-Forwarded-Host, or the two would name different hosts.
+  std::optional<std::string_view> host = http::absolute_form_authority(request.target);
+  if (host) {
+    fields.set("Host", *host);
+  } else {
+    host = request.headers.get("Host");
+  }
+  if (host && (!peer_trusted || !fields.contains("X-Forwarded-Host"))) {
     fields.set("X-Forwarded-Host", *host);
   }
 

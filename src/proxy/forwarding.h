@@ -40,7 +40,8 @@ struct UpstreamRequest {
 
 /// Builds the head River sends upstream: HTTP/1.1, hop-by-hop fields (Connection and what
 /// it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, HTTP2-Settings)
-/// and Expect removed, Content-Length/Transfer-Encoding set from `framing`, Host kept,
+/// and Expect removed, Content-Length/Transfer-Encoding set from `framing`, Host kept (or,
+/// for an absolute-form target, replaced by the target's authority, RFC 9112 §3.2.2),
 /// X-Forwarded-For/-Proto/-Host and Forwarded set per `policy`. A WebSocket upgrade
 /// (`Connection: upgrade` + `Upgrade: websocket`) keeps its Upgrade and Connection fields;
 /// every other upgrade (h2c included) is dropped.

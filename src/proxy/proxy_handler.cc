@@ -117,12 +117,10 @@ asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
       make_upstream_request(request, exchange.request_framing(),
                             ClientInfo{exchange.client_ip(), exchange.scheme()},
                             options_.forwarding);
-  // The origin sees the normalised path that River itself judged the request by.
+  // The origin sees the normalised path that River itself judged the request by; for an
+  // absolute-form target, make_upstream_request already took Host from its authority.
   if (target) {
     upstream_request.head.target = target->origin_form();
-    if (!target->authority.empty()) {
-      upstream_request.head.headers.set("Host", target->authority);
-    }
   }
   std::string head_bytes;
   http1::write_request_head(upstream_request.head, head_bytes);

@@ -175,9 +175,6 @@ def test_request_without_host_and_with_two_hosts_gets_400_and_pipelined_request_
         refused_400(head + b"GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
 
 
-@pytest.mark.xfail(strict=True, reason="for an absolute-form target River sends the target's "
-                   "authority as Host (right) but the ignored client Host in X-Forwarded-Host: "
-                   "`GET http://b/x` + `Host: a` reach the origin as Host: b, X-Forwarded-Host: a")
 def test_absolute_form_x_forwarded_host_matches_the_host_sent():
     head, _ = forwarded_once(b"GET http://b.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n")
     assert request_head(head, "Host") == "b.test", head

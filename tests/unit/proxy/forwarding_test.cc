@@ -141,6 +141,15 @@ TEST(Forwarding, AddsViaToRequestsAndResponses) {
   EXPECT_EQ(response.headers.get("Via"), "1.1 river");
 }
 
+TEST(Forwarding, AbsoluteFormAuthorityIsTheHostAndTheForwardedHost) {
+  auto request = request_with({{"Host", "a.test"}});
+  request.target = "http://b.test:8080/x?y";
+  const auto out = make_upstream_request(request, {}, kClient, ForwardingPolicy{});
+  EXPECT_EQ(out.head.headers.get("Host"), "b.test:8080");
+  EXPECT_EQ(out.head.headers.count("Host"), 1u);
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-Host"), "b.test:8080");
+}
+
 TEST(Forwarding, StripsTrailerFieldsForbiddenInTrailers) {
   // RFC 9110 §6.5.1: framing, routing and hop-by-hop fields, and those River sets itself.
   http::HeaderMap trailers;
