@@ -37,6 +37,22 @@ Error upstream_error(ErrorKind kind, std::string context, bool retryable = false
   return Error{kind, Side::Upstream, retryable, std::move(context)};
 }
 
+/// True when the Transfer-Encoding fields of `headers`, read as one list (RFC 9110 §5.3),
+/// name exactly one coding and it is `chunked`.
+bool is_chunked_alone(const http::HeaderMap& headers) {
+  std::size_t codings = 0;
+  bool chunked = false;
+  for (const auto& field : headers) {
+    if (iequals(field.name, "Transfer-Encoding")) {
+      http::for_each_list_element(field.value, [&](std::string_view coding) {
+        ++codings;
+        chunked = iequals(coding, "chunked");
+      });
+    }
+  }
+  return codings == 1 && chunked;
+}
+
 }  // namespace
 
 /// One upstream connection in use by this exchange.
@@ -235,10 +251,13 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     }
   }
 
-  // River re-frames bodies itself, so it can only relay the chunked coding; a body under
-  // another transfer coding (gzip, chunked) would reach the client undecodable.
-  if (response.framing.kind == http::BodyFraming::Kind::Chunked &&
-      !iequals(trim_ows(response.head.headers.joined("Transfer-Encoding")), "chunked")) {
+  // River re-frames bodies itself, so it can only relay a body under the chunked coding
+  // alone: under any other list (`gzip, chunked`, `chunked, gzip`, `identity`), the bytes
+  // would reach the client with a coding removed or undecodable. Bodyless responses
+  // (HEAD, 204, 304) carry no body to mis-frame.
+  if (response.framing.kind != http::BodyFraming::Kind::None &&
+      response.head.headers.contains("Transfer-Encoding") &&
+      !is_chunked_alone(response.head.headers)) {
     connection.stop();
     co_await answer_error(exchange, upstream_error(ErrorKind::Unsupported,
                                                    "unsupported transfer coding"));
