@@ -362,7 +362,12 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
   const bool reusable =
       !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
   clean_upstream_response(response.head, options_.forwarding);
-  if (!co_await exchange.send_head(std::move(response.head), framing)) {
+  // A chunked body is checked before the head goes out: until the first chunk is read (or
+  // the last chunk), a broken or cut-off body can still be answered with a clean 502
+  // instead of a response cut short. The client gets the head with the first body bytes
+  // either way (Exchange::send_head keeps it until then), so deferring costs nothing.
+  if (framing.kind != http::BodyFraming::Kind::Chunked &&
+      !co_await exchange.send_head(std::move(response.head), framing)) {
     co_return false;
   }
 
@@ -410,23 +415,32 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
     }
 
     case http::BodyFraming::Kind::Chunked: {
+      // answer_error() does nothing once the head is out: then cutting the connection off
+      // is the only way left to tell the client.
       http1::ChunkedDecoder decoder;
       while (true) {
         if (connection.in.empty()) {
           auto read = co_await connection.read_more(options_.read_idle_timeout);
           if (!read) {
+            co_await answer_error(exchange, read.error());
             co_return false;
           }
         }
         const auto step = decoder.decode(connection.in.readable());
         if (step.error) {
-          module_log().debug("upstream chunked body refused peer={} error={}", connection.key.address,
-                      step.error->reason);
+          module_log().debug("upstream chunked body refused peer={} error={}",
+                             connection.key.address, step.error->reason);
+          co_await answer_error(exchange,
+                                upstream_error(ErrorKind::InvalidMessage, step.error->reason));
           co_return false;
         }
         // Safety: consume() only moves the read position; step.data stays valid until the
         // next read_more() refills the buffer.
         connection.in.consume(step.consumed);
+        if ((!step.data.empty() || step.done) && !exchange.head_sent() &&
+            !co_await exchange.send_head(std::move(response.head), framing)) {
+          co_return false;
+        }
         if (!step.data.empty() && !co_await exchange.send_body(step.data)) {
           co_return false;
         }
@@ -437,6 +451,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         if (step.consumed == 0 && step.data.empty()) {
           auto read = co_await connection.read_more(options_.read_idle_timeout);
           if (!read) {
+            co_await answer_error(exchange, read.error());
             co_return false;
           }
         }

@@ -95,9 +95,6 @@ def test_bodyless_status_with_a_body_drops_the_body_and_its_framing():
         assert not responses[0].has("Transfer-Encoding"), responses[0].raw_head
 
 
-@pytest.mark.xfail(strict=True, reason="when the first chunk-size line from the upstream is "
-                   "invalid (`0x2`, `-2`, 17 hex digits) River closes the client connection "
-                   "without sending anything, although no response byte had gone out yet")
 @pytest.mark.parametrize("size", [b"0x2", b"-2", b"fffffffffffffffff"],
                          ids=["0x", "minus", "overflow"])
 def test_invalid_first_chunk_from_the_upstream_gets_502(size):
