@@ -240,9 +240,6 @@ def river_cpu_seconds(river):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.mark.xfail(strict=True, reason="River writes every decoded chunk upstream with its own "
-                   "sendmsg (100000 one-byte chunks = 100001 sendmsg + 100045 epoll_wait calls; "
-                   "200000 cost 0.6-1.2 s of CPU): ~1 MB/s of tiny chunks pins a core")
 def test_many_tiny_chunks_cost_little_cpu():
     count = 200000
     received = [0]
