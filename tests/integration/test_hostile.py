@@ -350,9 +350,6 @@ def test_check_rejects_hostile_toml_quickly_with_status_2(tmp_path, text):
     assert time.monotonic() - started < 5 * SLOWDOWN
 
 
-@pytest.mark.xfail(strict=True, reason="`river check` accepts two listeners on the same address "
-                   "(in one service or in two), and `river run` then binds both (SO_REUSEPORT), "
-                   "so connections are split at random between the services")
 def test_check_rejects_the_same_listen_address_twice(tmp_path):
     twice_in_one = BASE.replace('["127.0.0.1:0"]', '["127.0.0.1:18555", "127.0.0.1:18555"]')
     two_services = (BASE.replace("127.0.0.1:0", "127.0.0.1:18556")
@@ -362,8 +359,6 @@ def test_check_rejects_the_same_listen_address_twice(tmp_path):
         assert result.returncode == 2, (text, result.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="a second river binds a port another river already "
-                   "listens on (SO_REUSEPORT) and starts, so the two share its connections")
 def test_second_river_on_a_port_in_use_fails_to_start():
     port = free_port()
     config = BASE.replace("127.0.0.1:0", f"127.0.0.1:{port}")
