@@ -271,10 +271,15 @@ def test_many_tiny_chunks_cost_little_cpu():
         assert spent < 0.15 * SLOWDOWN, f"{spent:.2f} s of CPU for {count} one-byte chunks"
 
 
-@pytest.mark.xfail(harness.SANITIZED, strict=True, reason="UBSan: when the upstream socket "
-                   "cannot be opened (EMFILE), ProxyHandler::handle resumes on a destroyed "
-                   "Exchange (proxy_handler.cc:98, member call on invalid vptr) and River exits; "
-                   "release builds happen to answer 502")
+# NOTE: not a River bug. UBSan's vptr check probes memory with pipe2() the first time it meets
+# a type; while River is out of descriptors that fails with EMFILE and UBSan reports "invalid
+# vptr" for a valid object, then stops River (-fno-sanitize-recover). Checked under gdb at the
+# report: the Exchange named is a live Http1Session, allocated (not freed), unpoisoned, with
+# an intact vptr and fields. The same happens on the accept path (boost error_category), and
+# runtime suppressions do not help because matching them needs the same probe.
+@pytest.mark.xfail(harness.SANITIZED, strict=True, reason="UBSan runtime false positive: its "
+                   "vptr check probes memory with pipe2(), which fails with EMFILE, so it reports "
+                   "\"invalid vptr\" on valid objects and stops River; release builds answer 502")
 def test_running_out_of_file_descriptors_answers_502_and_recovers():
     """With RLIMIT_NOFILE at 64 and 100 clients connected, the accepted ones still get an answer
     (502: no descriptor for the upstream connection), River does not spin, and once the clients
