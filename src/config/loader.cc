@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <system_error>
+#include <vector>
 
 #include "base/strings.h"
 #include "base/unique_fd.h"
@@ -368,6 +369,47 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
   reader.finish();
 }
 
+/// A listen entry already seen, with where it was.
+struct BoundListener {
+  ListenSocket socket;
+  std::string where;  ///< "service[i].listen[j] at file:line"
+};
+
+/// Reports each listen entry of service `index` that would bind what an earlier entry (of
+/// this service or another) binds. Two sockets on one address would either fail to bind
+/// or, with SO_REUSEPORT, split the connections between them at random.
+void check_listeners_are_distinct(Diagnostics& diagnostics, const toml::table& service,
+                                  std::size_t index, std::vector<BoundListener>& seen) {
+  const auto* array = service.get_as<toml::array>("listen");
+  if (array == nullptr) {
+    return;
+  }
+  for (std::size_t j = 0; j < array->size(); ++j) {
+    const auto& element = *array->get(j);
+    const auto* text = element.as_string();
+    if (text == nullptr) {
+      continue;
+    }
+    auto socket = listen_socket(text->get());
+    if (!socket) {
+      continue;  // invalid (already reported) or port 0, which never collides
+    }
+    const auto key_path = fmt::format("service[{}].listen[{}]", index, j);
+    const auto earlier = std::find_if(seen.begin(), seen.end(), [&](const BoundListener& other) {
+      return other.socket.overlaps(*socket);
+    });
+    if (earlier != seen.end()) {
+      diagnostics.add(element.source(), key_path,
+                      fmt::format("\"{}\" listens on the same address as {}",
+                                  escape_for_log(text->get()), earlier->where));
+      continue;
+    }
+    seen.push_back(BoundListener{std::move(*socket),
+                                 fmt::format("{} at {}", key_path,
+                                             diagnostics.location(element.source()))});
+  }
+}
+
 void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) {
   const auto* node = root.find("service");
   if (node == nullptr) {
@@ -387,6 +429,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) 
 
   // Name -> "service[i] at file:line" of the service that used it first.
   std::map<std::string, std::string, std::less<>> first_by_name;
+  std::vector<BoundListener> listeners;
   for (std::size_t i = 0; i < array->size(); ++i) {
     const auto& element = *array->get(i);
     const auto* table = element.as_table();
@@ -397,6 +440,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) 
     }
     auto& service = config.services.emplace_back();
     read_service(diagnostics, *table, i, service);
+    check_listeners_are_distinct(diagnostics, *table, i, listeners);
 
     if (service.name.empty()) {
       continue;

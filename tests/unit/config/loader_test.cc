@@ -488,10 +488,37 @@ TEST(ConfigLoader, RejectsServiceNameUnfitForLogs) {
 }
 
 TEST(ConfigLoader, RejectsDuplicateServiceNames) {
-  const auto error = load_error(with_service("\n" + std::string(kService)));
+  // The second service listens elsewhere, so the name is the only problem.
+  std::string second(kService);
+  second.replace(second.find("8080"), 4, "8081");
+  const auto error = load_error(with_service("\n" + second));
   EXPECT_EQ(error,
             "river.toml:7: service[1].name: duplicate service name \"web\", already used by "
             "service[0] at river.toml:1");
+}
+
+TEST(ConfigLoader, RejectsTheSameListenAddressTwiceInOneService) {
+  EXPECT_EQ(load_error("[[service]]\nname = \"web\"\n"
+                       "listen = [\"127.0.0.1:8080\",\n  \"127.0.0.1:8080\"]\n"
+                       "upstream = [\"127.0.0.1:2\"]\n"),
+            "river.toml:4: service[0].listen[1]: \"127.0.0.1:8080\" listens on the same address "
+            "as service[0].listen[0] at river.toml:3");
+}
+
+TEST(ConfigLoader, RejectsTheSameListenAddressInTwoServices) {
+  std::string second(kService);
+  second.replace(second.find("\"web\""), 5, "\"api\"");
+  second.replace(second.find("127.0.0.1:8080"), 14, "0.0.0.0:8080");
+  EXPECT_EQ(load_error(with_service("\n" + second)),
+            "river.toml:8: service[1].listen[0]: \"0.0.0.0:8080\" listens on the same address as "
+            "service[0].listen[0] at river.toml:3");
+}
+
+TEST(ConfigLoader, AcceptsDistinctListenAddressesAndRepeatedPortZero) {
+  EXPECT_TRUE(load_ok("[[service]]\nname = \"web\"\n"
+                      "listen = [\"127.0.0.1:8080\", \"127.0.0.2:8080\", \"127.0.0.1:8081\",\n"
+                      "  \"[::1]:8080\", \"127.0.0.1:0\", \"127.0.0.1:0\", \"unix:/tmp/a\"]\n"
+                      "upstream = [\"127.0.0.1:2\"]\n"));
 }
 
 TEST(ConfigLoader, RequiresListenAddresses) {
