@@ -378,35 +378,51 @@ struct BoundListener {
 /// Reports each listen entry of service `index` that would bind what an earlier entry (of
 /// this service or another) binds. Two sockets on one address would either fail to bind
 /// or, with SO_REUSEPORT, split the connections between them at random.
-void check_listeners_are_distinct(Diagnostics& diagnostics, const toml::table& service,
-                                  std::size_t index, std::vector<BoundListener>& seen) {
-  const auto* array = service.get_as<toml::array>("listen");
-  if (array == nullptr) {
+/// Checks one address against those seen before, reporting a clash at `where`.
+void check_address_is_distinct(Diagnostics& diagnostics, const toml::node& where,
+                               std::string_view text, const std::string& key_path,
+                               std::vector<BoundListener>& seen) {
+  auto socket = listen_socket(text);
+  if (!socket) {
+    return;  // invalid (already reported) or port 0, which never collides
+  }
+  const auto earlier = std::find_if(seen.begin(), seen.end(), [&](const BoundListener& other) {
+    return other.socket.overlaps(*socket);
+  });
+  if (earlier != seen.end()) {
+    diagnostics.add(where.source(), key_path,
+                    fmt::format("\"{}\" listens on the same address as {}",
+                                escape_for_log(text), earlier->where));
     return;
   }
-  for (std::size_t j = 0; j < array->size(); ++j) {
-    const auto& element = *array->get(j);
-    const auto* text = element.as_string();
-    if (text == nullptr) {
-      continue;
+  seen.push_back(BoundListener{std::move(*socket),
+                               fmt::format("{} at {}", key_path,
+                                           diagnostics.location(where.source()))});
+}
+
+/// Reports each listen entry and listener address of service `index` that would bind what an
+/// earlier one (of this service or another) binds: the second bind would fail at start-up.
+void check_listeners_are_distinct(Diagnostics& diagnostics, const toml::table& service,
+                                  std::size_t index, std::vector<BoundListener>& seen) {
+  if (const auto* array = service.get_as<toml::array>("listen")) {
+    for (std::size_t j = 0; j < array->size(); ++j) {
+      const auto& element = *array->get(j);
+      if (const auto* text = element.as_string()) {
+        check_address_is_distinct(diagnostics, element, text->get(),
+                                  fmt::format("service[{}].listen[{}]", index, j), seen);
+      }
     }
-    auto socket = listen_socket(text->get());
-    if (!socket) {
-      continue;  // invalid (already reported) or port 0, which never collides
+  }
+  if (const auto* tables = service.get_as<toml::array>("listener")) {
+    for (std::size_t j = 0; j < tables->size(); ++j) {
+      const auto* table = tables->get(j)->as_table();
+      const auto* address = table ? table->get("address") : nullptr;
+      if (address != nullptr && address->is_string()) {
+        check_address_is_distinct(diagnostics, *address, address->as_string()->get(),
+                                  fmt::format("service[{}].listener[{}].address", index, j),
+                                  seen);
+      }
     }
-    const auto key_path = fmt::format("service[{}].listen[{}]", index, j);
-    const auto earlier = std::find_if(seen.begin(), seen.end(), [&](const BoundListener& other) {
-      return other.socket.overlaps(*socket);
-    });
-    if (earlier != seen.end()) {
-      diagnostics.add(element.source(), key_path,
-                      fmt::format("\"{}\" listens on the same address as {}",
-                                  escape_for_log(text->get()), earlier->where));
-      continue;
-    }
-    seen.push_back(BoundListener{std::move(*socket),
-                                 fmt::format("{} at {}", key_path,
-                                             diagnostics.location(element.source()))});
   }
 }
 
