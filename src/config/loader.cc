@@ -240,13 +240,14 @@ void read_upstream_tls(TableReader& reader, UpstreamTlsConfig& tls) {
   for (auto [key, field] : {std::pair{"ca_file", &tls.ca_file},
                             std::pair{"client_certificate", &tls.client_certificate},
                             std::pair{"client_key", &tls.client_key}}) {
-    if (const auto* node = reader.read_string(key, *field)) {
+    // Empty means none (the system CA store, no client certificate).
+    if (const auto* node = reader.read_string(key, *field); node && !field->empty()) {
       if (auto problem = check_file_path(*field)) {
         reader.report(*node, key, *problem);
       }
     }
   }
-  if (reader.has("client_certificate") != reader.has("client_key")) {
+  if (tls.client_certificate.empty() != tls.client_key.empty()) {
     reader.report_table("client_certificate and client_key go together");
   }
   if (const auto* node = reader.read_string("min_version", tls.min_version)) {
