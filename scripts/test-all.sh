@@ -7,6 +7,9 @@
 # default 30), SKIP_ASAN=1 / SKIP_FUZZ=1 to leave a stage out locally (CI runs all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on paths below this folder relative to it, so a fresh clone elsewhere (CI)
+# still hits the cache of an earlier run.
+export CCACHE_BASEDIR="$PWD"
 
 jobs=${JOBS:-$(nproc)}
 fuzz_seconds=${FUZZ_SECONDS:-30}

@@ -75,6 +75,15 @@ int run(const std::string& path, Overrides overrides, bool check_only) {
     // Certificates and keys are part of the configuration: a missing or mismatched one is
     // found here, not at start-up.
     for (const auto& service : config->services) {
+      if (service.has_upstream_tls) {
+        if (auto loaded = river::app::Server::upstream_tls_options(service.upstream_tls);
+            !loaded) {
+          std::fprintf(stderr, "river: %s: service '%s': upstream_tls: %s\n",
+                       service.origin.c_str(), service.name.c_str(),
+                       loaded.error().context.c_str());
+          return 2;
+        }
+      }
       for (const auto& listener : service.listeners) {
         if (auto loaded = river::app::Server::listener_protocols(listener); !loaded) {
           std::fprintf(stderr, "river: %s\n", loaded.error().context.c_str());

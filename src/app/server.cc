@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 #include <boost/asio/signal_set.hpp>
 
 #include "app/file_handler.h"
@@ -48,7 +49,40 @@ std::size_t open_connections() {
   return proxy::Http1Session::open_sessions() + proxy::Http2Session::open_sessions();
 }
 
+/// The host part of an upstream entry: "api.internal" of "api.internal:443", "::1" of
+/// "[::1]:80".
+std::string host_of(std::string_view text) {
+  if (text.starts_with('[')) {
+    const auto end = text.find(']');
+    return std::string(text.substr(1, end == std::string_view::npos ? 0 : end - 1));
+  }
+  return std::string(text.substr(0, text.rfind(':')));
+}
+
 }  // namespace
+
+Result<std::shared_ptr<const proxy::UpstreamTlsOptions>> Server::upstream_tls_options(
+    const config::UpstreamTlsConfig& config) {
+  tls::ClientOptions options;
+  options.verify = config.verify;
+  options.ca_file = config.ca_file;
+  options.client_certificate = {config.client_certificate, config.client_key};
+  options.min_version = tls::parse_version(config.min_version).value_or(tls::Version::Tls12);
+  options.alpn = {"http/1.1"};
+  auto context = tls::ClientContext::create(options);
+  if (!context) {
+    return context.error();
+  }
+
+  auto result = std::make_shared<proxy::UpstreamTlsOptions>();
+  result->context = std::move(*context);
+  result->server_name = config.sni;
+  // Connections made with different settings must not serve each other's requests.
+  result->key = fmt::format("tls sni={} verify={} ca={} cert={} min={} alpn=h1", config.sni,
+                            config.verify, config.ca_file, config.client_certificate,
+                            config.min_version);
+  return std::shared_ptr<const proxy::UpstreamTlsOptions>(result);
+}
 
 Server::Server(config::ConfigPtr config) : config_(std::move(config)) {}
 
@@ -111,6 +145,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
         std::make_shared<const files::FileServer>(std::move(*files)));
   } else {
     std::vector<net::SocketAddress> peers;
+    std::vector<std::string> hosts;
     for (const auto& text : service.upstream) {
       auto resolved = net::resolve_peer_address(text);
       if (!resolved) {
@@ -118,6 +153,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
                             "': " + resolved.error().context);
       }
       peers.insert(peers.end(), resolved->begin(), resolved->end());
+      hosts.insert(hosts.end(), resolved->size(), host_of(text));
     }
 
     proxy::ProxyOptions options;
@@ -126,6 +162,14 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
     options.response_header_timeout = service.timeouts.response_header;
     options.read_idle_timeout = service.timeouts.upstream_read_idle;
     options.forwarding.add_via = service.forwarding.add_via;
+    if (service.has_upstream_tls) {
+      auto tls = upstream_tls_options(service.upstream_tls);
+      if (!tls) {
+        return config_error(service.origin + ": service '" + service.name +
+                            "': upstream_tls: " + tls.error().context);
+      }
+      options.tls = std::move(*tls);
+    }
     for (const auto& text : service.forwarding.trusted_proxies) {
       auto range = net::Cidr::parse(text);
       if (!range) {
@@ -139,7 +183,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
         .max_idle_per_peer = static_cast<std::size_t>(service.pool.max_idle_per_peer)});
     pools_.push_back(pool);
     handler = std::make_shared<proxy::ProxyHandler>(
-        std::move(options), std::make_shared<lb::RoundRobin>(peers), pool);
+        std::move(options), std::make_shared<lb::RoundRobin>(peers, hosts), pool);
   }
 
   std::shared_ptr<const proxy::SessionOptions> shared_session = session;

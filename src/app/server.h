@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "net/listener.h"
 #include "proxy/connection.h"
+#include "proxy/proxy_handler.h"
 #include "net/workers.h"
 #include "observe/log.h"
 #include "upstream/pool.h"
@@ -34,6 +35,11 @@ class Server {
   /// the listener's place in the file and the file that failed.
   static Result<std::shared_ptr<const proxy::ListenerProtocols>> listener_protocols(
       const config::ListenerConfig& listener);
+
+  /// Builds the TLS client side of a service's upstream connections (CA bundle and client
+  /// certificate loaded here).
+  static Result<std::shared_ptr<const proxy::UpstreamTlsOptions>> upstream_tls_options(
+      const config::UpstreamTlsConfig& config);
 
  private:
   Result<void> add_service(const config::ServiceConfig& service);

@@ -5,6 +5,7 @@ namespace river {
 const char* to_string(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::ConnectRefused: return "connect_refused";
+    case ErrorKind::TlsHandshake: return "tls_handshake";
     case ErrorKind::ConnectTimeout: return "connect_timeout";
     case ErrorKind::ReadTimeout: return "read_timeout";
     case ErrorKind::WriteTimeout: return "write_timeout";

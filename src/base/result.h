@@ -21,6 +21,7 @@ namespace river {
 enum class ErrorKind {
   // Network and timing.
   ConnectRefused,
+  TlsHandshake,
   ConnectTimeout,
   ReadTimeout,
   WriteTimeout,

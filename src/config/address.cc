@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -146,6 +147,50 @@ Result<void> check_listen_address(std::string_view text) {
         escape_for_log(text), kExpected));
   }
   return {};
+}
+
+bool ListenSocket::overlaps(const ListenSocket& other) const {
+  if (family != other.family) {
+    return false;
+  }
+  if (family == Family::Unix) {
+    return address == other.address;
+  }
+  return port == other.port &&
+         (address == other.address || is_unspecified || other.is_unspecified);
+}
+
+std::optional<ListenSocket> listen_socket(std::string_view text) {
+  if (!check_listen_address(text)) {
+    return std::nullopt;
+  }
+  ListenSocket out;
+  if (text.starts_with("unix:")) {
+    out.family = ListenSocket::Family::Unix;
+    out.address = std::string(text.substr(5));
+    return out;
+  }
+
+  const auto parts = split_host_port(text, "");
+  const auto port = parse_decimal(parts->port);
+  if (*port == 0) {
+    return std::nullopt;
+  }
+  out.port = static_cast<std::uint16_t>(*port);
+  const int family = parts->is_bracketed ? AF_INET6 : AF_INET;
+  out.family = parts->is_bracketed ? ListenSocket::Family::Ipv6 : ListenSocket::Family::Ipv4;
+
+  // Safety: check_listen_address has accepted the host as an IP literal of this family.
+  const std::string host(parts->host);
+  in6_addr binary{};
+  (void)::inet_pton(family, host.c_str(), &binary);
+  std::array<char, INET6_ADDRSTRLEN> canonical{};
+  if (::inet_ntop(family, &binary, canonical.data(), canonical.size()) == nullptr) {
+    return std::nullopt;
+  }
+  out.address = canonical.data();
+  out.is_unspecified = out.address == "0.0.0.0" || out.address == "::";
+  return out;
 }
 
 Result<void> check_upstream_address(std::string_view text) {

@@ -6,6 +6,9 @@
 // checks of its own. They are no more lenient than the engine's parsers.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "base/result.h"
@@ -17,6 +20,27 @@ namespace river::config {
 /// rejected: a listener binds to an address. On failure the Error's context says what is
 /// wrong with `text`.
 Result<void> check_listen_address(std::string_view text);
+
+/// The socket a valid `listen` entry binds, in a canonical form, so that two spellings of
+/// one address ("[::1]:80", "[0:0::1]:80") compare equal.
+struct ListenSocket {
+  enum class Family { Ipv4, Ipv6, Unix };
+  Family family = Family::Ipv4;
+  /// The address as inet_ntop writes it, or the Unix socket path.
+  std::string address;
+  std::uint16_t port = 0;
+  /// 0.0.0.0 or [::]: binds the port on every address of its family.
+  bool is_unspecified = false;
+
+  /// True when binding both would fail or share one port: the same path, or the same family
+  /// and port with the same address or with an unspecified one on either side. (IPv6
+  /// listeners are bound IPv6-only, so they never overlap IPv4 ones.)
+  bool overlaps(const ListenSocket& other) const;
+};
+
+/// What `text` binds, or nullopt when it is not a valid listen address or its port is 0
+/// (each such listener gets a port of its own, so it overlaps nothing).
+std::optional<ListenSocket> listen_socket(std::string_view text);
 
 /// Checks an `upstream` entry: "IPv4:port", "[IPv6]:port" or "hostname:port" with port
 /// 1-65535. Host names follow RFC 1123 (letters, digits, '-', labels of at most 63 bytes, 253

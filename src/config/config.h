@@ -180,6 +180,27 @@ struct ListenerConfig {
   bool operator==(const ListenerConfig&) const = default;
 };
 
+/// TLS to a service's upstream peers: `[service.upstream_tls]`. Present means on.
+struct UpstreamTlsConfig {
+  /// Name sent as SNI and checked against the peer's certificate; empty means the host part
+  /// of each `upstream` entry (an IP address is checked but not sent as SNI).
+  std::string sni;
+  /// Verify the peer's certificate chain and name. Turn off only for testing.
+  bool verify = true;
+  /// PEM bundle of trusted CAs; empty means the system store.
+  std::string ca_file;
+  /// Client certificate chain and key for mutual TLS; both or neither.
+  std::string client_certificate;
+  std::string client_key;
+  /// Lowest TLS version: "1.2" or "1.3".
+  std::string min_version = "1.2";
+  /// Protocol spoken over TLS, chosen by ALPN: "h1" (HTTP/1.1). "h2" and "h2-or-h1" are
+  /// planned (issue #3) and refused until they work.
+  std::string protocol = "h1";
+
+  bool operator==(const UpstreamTlsConfig&) const = default;
+};
+
 /// One `[[service]]`: listeners plus what answers their requests (upstreams or files).
 struct ServiceConfig {
   /// Name used in logs and metrics; unique.
@@ -191,6 +212,9 @@ struct ServiceConfig {
   /// Upstream peers ("host:port", "[IPv6]:port"), chosen round-robin. Exactly one of
   /// `upstream` and `files` is set.
   std::vector<std::string> upstream;
+  /// Set when the service speaks TLS to its upstream peers.
+  bool has_upstream_tls = false;
+  UpstreamTlsConfig upstream_tls;
   /// Set when the service serves files instead of proxying.
   bool has_files = false;
   FilesConfig files;

@@ -95,6 +95,33 @@ trusted_proxies = []
 # Add a Via field to requests and responses.
 add_via = true
 
+# A listener with TLS (and HTTP/2, offered by ALPN), for this service; remove the "# " to use
+# it. Certificates are PEM files; the first is the default, others are chosen by SNI.
+# [[service.listener]]
+# address = "127.0.0.1:8443"
+# h2 = true                     # default: true with TLS, false without (h2c prior knowledge)
+#
+# [service.listener.tls]
+# certificates = [
+#   { certificate = "examples/tls/localhost.crt", key = "examples/tls/localhost.key" },
+# ]
+# min_version = "1.2"           # "1.2" or "1.3"
+# ciphers = ""                  # TLS 1.2 list, OpenSSL syntax; "" = ECDHE with AES-GCM/ChaCha20
+# ciphersuites = ""             # TLS 1.3 suites; "" = OpenSSL's default
+# groups = ""                   # "" = "X25519:P-256:P-384"
+# session_tickets = true
+# ticket_key_rotation = "1h"
+
+# TLS to the upstream peers of this service; remove the "# " to use it.
+# [service.upstream_tls]
+# sni = ""                      # "" = the host part of each upstream entry
+# verify = true                 # check the certificate chain and name
+# ca_file = ""                  # "" = the system store
+# client_certificate = ""       # with client_key: mutual TLS
+# client_key = ""
+# min_version = "1.2"
+# protocol = "h1"
+
 # A service serving files from a directory instead of proxying; remove the "# " to use it.
 # Its limits, timeouts and forwarding tables take the same keys as above.
 # [[service]]

@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <system_error>
+#include <vector>
 
 #include "base/strings.h"
 #include "base/unique_fd.h"
@@ -248,6 +249,41 @@ void read_listener(Diagnostics& diagnostics, const toml::table& table, const std
   reader.finish();
 }
 
+void read_upstream_tls(TableReader& reader, UpstreamTlsConfig& tls) {
+  reader.read_string("sni", tls.sni);
+  reader.read_bool("verify", tls.verify);
+  for (auto [key, field] : {std::pair{"ca_file", &tls.ca_file},
+                            std::pair{"client_certificate", &tls.client_certificate},
+                            std::pair{"client_key", &tls.client_key}}) {
+    // Empty means none (the system CA store, no client certificate).
+    if (const auto* node = reader.read_string(key, *field); node && !field->empty()) {
+      if (auto problem = check_file_path(*field)) {
+        reader.report(*node, key, *problem);
+      }
+    }
+  }
+  if (tls.client_certificate.empty() != tls.client_key.empty()) {
+    reader.report_table("client_certificate and client_key go together");
+  }
+  if (const auto* node = reader.read_string("min_version", tls.min_version)) {
+    if (tls.min_version != "1.2" && tls.min_version != "1.3") {
+      reader.report(*node, "min_version",
+                    fmt::format("\"{}\": expected \"1.2\" or \"1.3\"",
+                                escape_for_log(tls.min_version)));
+    }
+  }
+  if (const auto* node = reader.read_string("protocol", tls.protocol)) {
+    if (tls.protocol == "h2" || tls.protocol == "h2-or-h1") {
+      reader.report(*node, "protocol",
+                    fmt::format("\"{}\": HTTP/2 to upstreams is not supported yet; use \"h1\"",
+                                escape_for_log(tls.protocol)));
+    } else if (tls.protocol != "h1") {
+      reader.report(*node, "protocol",
+                    fmt::format("\"{}\": expected \"h1\"", escape_for_log(tls.protocol)));
+    }
+  }
+}
+
 /// Reads the `[[service.listener]]` tables.
 void read_listeners(Diagnostics& diagnostics, TableReader& reader,
                     std::vector<ListenerConfig>& out) {
@@ -335,12 +371,76 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
         "needs upstream = [\"host:port\", ...] to proxy, or a [service.files] table");
   }
 
+  if (reader.has("upstream_tls")) {
+    if (!has_upstream) {
+      reader.report_table("upstream_tls needs upstream peers");
+    }
+    service.has_upstream_tls = true;
+    read_subtable(diagnostics, reader, "upstream_tls", service.upstream_tls, read_upstream_tls);
+  }
   read_subtable(diagnostics, reader, "limits", service.limits, read_limits);
   read_subtable(diagnostics, reader, "timeouts", service.timeouts, read_timeouts);
   read_subtable(diagnostics, reader, "pool", service.pool, read_pool);
   read_subtable(diagnostics, reader, "http2", service.http2, read_http2);
   read_subtable(diagnostics, reader, "forwarding", service.forwarding, read_forwarding);
   reader.finish();
+}
+
+/// A listen entry already seen, with where it was.
+struct BoundListener {
+  ListenSocket socket;
+  std::string where;  ///< "service[i].listen[j] at file:line"
+};
+
+/// Reports each listen entry of service `index` that would bind what an earlier entry (of
+/// this service or another) binds. Two sockets on one address would either fail to bind
+/// or, with SO_REUSEPORT, split the connections between them at random.
+/// Checks one address against those seen before, reporting a clash at `where`.
+void check_address_is_distinct(Diagnostics& diagnostics, const toml::node& where,
+                               std::string_view text, const std::string& key_path,
+                               std::vector<BoundListener>& seen) {
+  auto socket = listen_socket(text);
+  if (!socket) {
+    return;  // invalid (already reported) or port 0, which never collides
+  }
+  const auto earlier = std::find_if(seen.begin(), seen.end(), [&](const BoundListener& other) {
+    return other.socket.overlaps(*socket);
+  });
+  if (earlier != seen.end()) {
+    diagnostics.add(where.source(), key_path,
+                    fmt::format("\"{}\" listens on the same address as {}",
+                                escape_for_log(text), earlier->where));
+    return;
+  }
+  seen.push_back(BoundListener{std::move(*socket),
+                               fmt::format("{} at {}", key_path,
+                                           diagnostics.location(where.source()))});
+}
+
+/// Reports each listen entry and listener address of service `index` that would bind what an
+/// earlier one (of this service or another) binds: the second bind would fail at start-up.
+void check_listeners_are_distinct(Diagnostics& diagnostics, const toml::table& service,
+                                  std::size_t index, std::vector<BoundListener>& seen) {
+  if (const auto* array = service.get_as<toml::array>("listen")) {
+    for (std::size_t j = 0; j < array->size(); ++j) {
+      const auto& element = *array->get(j);
+      if (const auto* text = element.as_string()) {
+        check_address_is_distinct(diagnostics, element, text->get(),
+                                  fmt::format("service[{}].listen[{}]", index, j), seen);
+      }
+    }
+  }
+  if (const auto* tables = service.get_as<toml::array>("listener")) {
+    for (std::size_t j = 0; j < tables->size(); ++j) {
+      const auto* table = tables->get(j)->as_table();
+      const auto* address = table ? table->get("address") : nullptr;
+      if (address != nullptr && address->is_string()) {
+        check_address_is_distinct(diagnostics, *address, address->as_string()->get(),
+                                  fmt::format("service[{}].listener[{}].address", index, j),
+                                  seen);
+      }
+    }
+  }
 }
 
 void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) {
@@ -362,6 +462,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) 
 
   // Name -> "service[i] at file:line" of the service that used it first.
   std::map<std::string, std::string, std::less<>> first_by_name;
+  std::vector<BoundListener> listeners;
   for (std::size_t i = 0; i < array->size(); ++i) {
     const auto& element = *array->get(i);
     const auto* table = element.as_table();
@@ -372,6 +473,7 @@ void read_services(Diagnostics& diagnostics, TableReader& root, Config& config) 
     }
     auto& service = config.services.emplace_back();
     read_service(diagnostics, *table, i, service);
+    check_listeners_are_distinct(diagnostics, *table, i, listeners);
 
     if (service.name.empty()) {
       continue;

@@ -1,5 +1,7 @@
 #include "http/target.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "base/strings.h"
@@ -21,6 +23,70 @@ int hex_value(char c) {
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// RFC 3986 §2.2: sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+bool is_sub_delim(char c) {
+  switch (c) {
+    case '!': case '$': case '&': case '\'': case '(': case ')':
+    case '*': case '+': case ',': case ';': case '=':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// RFC 3986 §3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ). An IPv4 address
+/// is a reg-name as far as the characters go, so it needs no separate branch here.
+bool is_reg_name(std::string_view host) {
+  for (std::size_t i = 0; i < host.size(); ++i) {
+    const char c = host[i];
+    if (c == '%') {
+      if (i + 2 >= host.size() || hex_value(host[i + 1]) < 0 || hex_value(host[i + 2]) < 0) {
+        return false;
+      }
+      i += 2;
+      continue;
+    }
+    if (!is_unreserved(static_cast<unsigned char>(c)) && !is_sub_delim(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// RFC 3986 §3.2.2: IP-literal = "[" ( IPv6address / IPvFuture ) "]". Checked by character
+/// class only: enough to keep delimiters, whitespace and userinfo out of the Host River
+/// forwards; the peer that routes on it parses the address itself.
+bool is_ip_literal(std::string_view host) {
+  if (host.size() < 3 || host.front() != '[' || host.back() != ']') {
+    return false;
+  }
+  const auto inner = host.substr(1, host.size() - 2);
+  if (inner.front() == 'v' || inner.front() == 'V') {
+    // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+    const auto dot = inner.find('.');
+    if (dot == std::string_view::npos || dot < 2 || dot + 1 == inner.size()) {
+      return false;
+    }
+    for (std::size_t i = 1; i < dot; ++i) {
+      if (hex_value(inner[i]) < 0) {
+        return false;
+      }
+    }
+    for (const char c : inner.substr(dot + 1)) {
+      if (!is_unreserved(static_cast<unsigned char>(c)) && !is_sub_delim(c) && c != ':') {
+        return false;
+      }
+    }
+    return true;
+  }
+  // IPv6address: hex groups, colons, and a dotted IPv4 tail.
+  return std::all_of(inner.begin(), inner.end(),
+                     [](char c) { return hex_value(c) >= 0 || c == ':' || c == '.'; }) &&
+         inner.find(':') != std::string_view::npos;
 }
 
 /// Decodes unreserved escapes and canonicalises the others; nullopt for what is refused.
@@ -103,6 +169,48 @@ std::optional<std::string> resolve_dot_segments(std::string_view path) {
 
 }  // namespace
 
+bool is_valid_authority(std::string_view authority) {
+  // The port follows the last ':' outside an IP literal.
+  std::string_view host = authority;
+  std::string_view port;
+  const auto bracket = authority.rfind(']');
+  const auto colon = authority.rfind(':');
+  const bool has_port =
+      colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
+  if (has_port) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+
+  // RFC 3986 §3.2.3: port = *DIGIT; a TCP port is at most 65535 (RFC 9293). Leading zeros
+  // are allowed by the grammar, so the value is what is bounded, not the length.
+  std::uint32_t value = 0;
+  for (const char c : port) {
+    if (!is_digit(c)) {
+      return false;
+    }
+    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+    if (value > 65535) {
+      return false;
+    }
+  }
+
+  if (!host.empty() && host.front() == '[') {
+    return is_ip_literal(host);
+  }
+  return is_reg_name(host);
+}
+
+std::optional<std::string_view> absolute_form_authority(std::string_view target) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      const auto rest = target.substr(scheme.size());
+      return rest.substr(0, rest.find_first_of("/?#"));
+    }
+  }
+  return std::nullopt;
+}
+
 std::string NormalizedTarget::origin_form() const {
   if (!has_query) {
     return path;
@@ -122,8 +230,11 @@ std::optional<NormalizedTarget> normalize_target(std::string_view target) {
       target.remove_prefix(scheme.size());
       const auto path_start = target.find_first_of("/?");
       out.authority = std::string(target.substr(0, path_start));
-      if (out.authority.empty() || out.authority.find('@') != std::string::npos) {
-        return std::nullopt;  // RFC 9110 §4.2.4: userinfo is not allowed in http URIs
+      // RFC 9110 §4.2.1: an http URI has a non-empty host; §4.2.4: no userinfo, which
+      // is_valid_authority refuses along with every other byte a host cannot hold.
+      if (out.authority.empty() || out.authority.front() == ':' ||
+          !is_valid_authority(out.authority)) {
+        return std::nullopt;
       }
       target = path_start == std::string_view::npos ? std::string_view("/")
                                                     : target.substr(path_start);

@@ -29,6 +29,18 @@ struct NormalizedTarget {
   std::string origin_form() const;
 };
 
+/// True when `authority` is `uri-host [ ":" port ]` (RFC 3986 §3.2.2–3.2.3), the value a
+/// Host field must have (RFC 9112 §3.2, RFC 9110 §7.2): a reg-name of unreserved,
+/// pct-encoded and sub-delim characters (possibly empty), an IPv4 address, or an IP literal
+/// in brackets; then an optional port of decimal digits no greater than 65535. No userinfo,
+/// no path, no whitespace.
+bool is_valid_authority(std::string_view authority);
+
+/// The authority of an absolute-form request-target (`http://host:port/path` → `host:port`,
+/// scheme http or https, case-insensitive), or nullopt when `target` is not in absolute-form.
+/// The view points into `target`. The authority is not validated.
+std::optional<std::string_view> absolute_form_authority(std::string_view target);
+
 /// Normalises an origin-form or absolute-form (http/https) request-target. Returns nullopt
 /// for anything that must be refused with 400.
 std::optional<NormalizedTarget> normalize_target(std::string_view target);

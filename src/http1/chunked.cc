@@ -8,9 +8,11 @@ namespace river::http1 {
 namespace {
 
 // A chunk larger than 2^63 bytes is no real body; refusing it keeps every later size
-// computation far from overflow. Sixteen hex digits (leading zeros included) are plenty.
+// computation far from overflow. Sixteen significant hex digits are plenty. Leading zeros
+// are valid (RFC 9112 §7.1: chunk-size = 1*HEXDIG) and do not count; the size line limit
+// bounds how many of them a sender can make us read.
 constexpr std::uint64_t kMaxChunkSize = std::uint64_t{1} << 63;
-constexpr std::size_t kMaxChunkSizeDigits = 16;
+constexpr std::size_t kMaxSignificantSizeDigits = 16;
 
 }  // namespace
 
@@ -65,7 +67,11 @@ bool ChunkedDecoder::take_framing_byte(char c) {
     case State::Size: {
       const int digit = detail::hex_value(c);
       if (digit >= 0) {
-        if (++size_digits_ > kMaxChunkSizeDigits ||
+        ++size_digits_;
+        if (remaining_ != 0 || digit != 0) {
+          ++significant_digits_;
+        }
+        if (significant_digits_ > kMaxSignificantSizeDigits ||
             remaining_ > (kMaxChunkSize - static_cast<std::uint64_t>(digit)) / 16) {
           fail(400, "chunk size too large");
           return false;
@@ -119,6 +125,7 @@ bool ChunkedDecoder::take_framing_byte(char c) {
       }
       line_bytes_ = 0;
       size_digits_ = 0;
+      significant_digits_ = 0;
       // RFC 9112 §7.1: last-chunk = 1*("0") [ chunk-ext ] CRLF, then the trailer section.
       state_ = remaining_ == 0 ? State::Trailer : State::Data;
       return true;

@@ -77,6 +77,8 @@ class ChunkedDecoder {
   std::uint64_t remaining_ = 0;
   std::size_t line_bytes_ = 0;
   std::size_t size_digits_ = 0;
+  /// Digits of the chunk-size from the first non-zero one on.
+  std::size_t significant_digits_ = 0;
   std::size_t trailer_bytes_ = 0;
   /// The trailer line read so far, when a read ended inside it.
   std::string trailer_line_;

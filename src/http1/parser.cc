@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "http/header_map.h"
+#include "http/target.h"
 #include "http1/detail/scan.h"
 
 namespace river::http1 {
@@ -88,6 +89,8 @@ class FieldLines {
 /// What the fields of a head say about framing and connection handling.
 struct FramingFields {
   std::size_t host_count = 0;
+  /// A Host value that is not uri-host [ ":" port ] (RFC 9112 §3.2).
+  bool host_invalid = false;
 
   std::size_t content_length_lines = 0;
   /// The Content-Length value once all lines and list elements agree on it.
@@ -181,6 +184,7 @@ FramingFields read_framing_fields(const FieldLines& fields) {
       case 4:
         if (name_is(field.name, "host")) {
           ++out.host_count;
+          out.host_invalid = out.host_invalid || !http::is_valid_authority(field.value);
         }
         break;
       case 10:
@@ -310,10 +314,6 @@ Outcome scan_request_line(std::string_view input, std::size_t& pos, std::size_t 
   return kOk;
 }
 
-bool istarts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
 /// authority-form (RFC 9112 §3.2.3): `host ":" port`, host possibly an IP literal in [].
 bool is_authority_form(std::string_view target) {
   const auto colon = target.rfind(':');
@@ -346,11 +346,13 @@ std::string_view check_target_form(std::string_view method, std::string_view tar
   if (target == "*") {
     return method == "OPTIONS" ? "" : "asterisk-form outside options";
   }
-  for (const std::string_view scheme : {"http://", "https://"}) {
-    if (istarts_with(target, scheme)) {
-      const auto rest = target.substr(scheme.size());
-      return !rest.empty() && rest.front() != '/' ? "" : "absolute-form without authority";
+  if (const auto authority = http::absolute_form_authority(target)) {
+    // RFC 9110 §4.2.1: the authority of an http(s) URI has a non-empty host, and its port,
+    // if any, is a real one (a port out of range would be forwarded in Host).
+    if (authority->empty() || authority->front() == ':') {
+      return "absolute-form without authority";
     }
+    return http::is_valid_authority(*authority) ? "" : "invalid authority";
   }
   return "invalid request target";
 }
@@ -492,6 +494,11 @@ Outcome decide_request_framing(const FramingFields& fields, http::Version versio
   }
   if (fields.host_count == 0 && version == http::Version::Http11) {
     return invalid(400, "missing host");
+  }
+  // RFC 9112 §3.2: a Host that is not uri-host [ ":" port ] gets 400. Forwarded as it was,
+  // `a/../b` or `a@b` would reach an origin (and X-Forwarded-Host) as a different host.
+  if (fields.host_invalid) {
+    return invalid(400, "invalid host");
   }
 
   if (fields.transfer_encoding_lines > 0) {

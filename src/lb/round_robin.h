@@ -16,14 +16,20 @@ struct Peer {
   /// "127.0.0.1:9000": the pool key and the name in logs.
   std::string name;
   net::Endpoint endpoint;
+  /// The host as configured ("api.internal", "10.0.0.7"): the TLS server name.
+  std::string host;
 };
 
 class RoundRobin {
  public:
-  explicit RoundRobin(const std::vector<net::SocketAddress>& addresses) {
+  /// `hosts[i]` is the configured host of `addresses[i]` (may be shorter: then empty).
+  explicit RoundRobin(const std::vector<net::SocketAddress>& addresses,
+                      const std::vector<std::string>& hosts = {}) {
     peers_.reserve(addresses.size());
-    for (const auto& address : addresses) {
-      peers_.push_back(Peer{address, address.to_string(), address.endpoint()});
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+      const auto& address = addresses[i];
+      peers_.push_back(Peer{address, address.to_string(), address.endpoint(),
+                            i < hosts.size() ? hosts[i] : std::string()});
     }
   }
 

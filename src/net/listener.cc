@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,12 +10,11 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include "base/unique_fd.h"
 #include "observe/log.h"
 
 namespace river::net {
 namespace {
-
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 Error bind_error(const SocketAddress& address, const ErrorCode& ec) {
   return Error{ErrorKind::Io, Side::Config, false,
@@ -39,34 +39,51 @@ Result<std::unique_ptr<Listener>> Listener::bind(Workers& workers, const SocketA
     ::unlink(address.path.c_str());
   }
 
-  for (unsigned i = 0; i < slots; ++i) {
+  // One listening socket per address, bound without SO_REUSEPORT: with it, a second
+  // process (another river started by mistake) could bind the same port and silently take
+  // a share of the connections. Each worker accepts on its own duplicate of the descriptor,
+  // registered with its own loop; the kernel wakes the workers and one of them wins each
+  // connection.
+  auto first = std::make_unique<Acceptor>(workers.context(0));
+  const auto endpoint = listener->local_address_.endpoint();
+  ErrorCode ec;
+  first->open(endpoint.protocol(), ec);
+  if (!ec && !is_unix) {
+    // SO_REUSEADDR only lets us bind over connections in TIME_WAIT from an earlier run; it
+    // never lets two sockets listen on one address (Linux).
+    first->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && address.tcp.address().is_v6()) {
+      first->set_option(asio::ip::v6_only(true), ec);
+    }
+  }
+  if (!ec) {
+    first->bind(endpoint, ec);
+  }
+  if (!ec) {
+    first->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return bind_error(listener->local_address_, ec);
+  }
+  if (!is_unix) {
+    // With port 0 the bind picked the port.
+    listener->local_address_.tcp.port(port_of(first->local_endpoint()));
+  }
+  const int native = first->native_handle();
+  listener->slots_.push_back(Slot{std::move(first), 0});
+
+  for (unsigned i = 1; i < slots; ++i) {
+    UniqueFd copy(::fcntl(native, F_DUPFD_CLOEXEC, 0));
+    if (!copy.valid()) {
+      return bind_error(listener->local_address_,
+                        ErrorCode(errno, boost::system::system_category()));
+    }
     auto acceptor = std::make_unique<Acceptor>(workers.context(i));
-    const auto endpoint = listener->local_address_.endpoint();
-    ErrorCode ec;
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec && !is_unix) {
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) {
-        acceptor->set_option(ReusePort(true), ec);
-      }
-      if (!ec && address.tcp.address().is_v6()) {
-        acceptor->set_option(asio::ip::v6_only(true), ec);
-      }
-    }
-    if (!ec) {
-      acceptor->bind(endpoint, ec);
-    }
-    if (!ec) {
-      acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    }
+    acceptor->assign(endpoint.protocol(), copy.get(), ec);
     if (ec) {
       return bind_error(listener->local_address_, ec);
     }
-
-    // With port 0 the first bind picks the port; the other workers must join that port.
-    if (i == 0 && !is_unix) {
-      listener->local_address_.tcp.port(port_of(acceptor->local_endpoint()));
-    }
+    (void)copy.release();  // the acceptor owns it now
     listener->slots_.push_back(Slot{std::move(acceptor), i});
   }
   return listener;

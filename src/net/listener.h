@@ -1,9 +1,9 @@
 // Listener: accepts connections on one address and hands each to a worker.
 //
-// TCP addresses get one accepting socket per worker, bound to the same port with
-// SO_REUSEPORT, so the kernel spreads new connections over the workers and no accept
-// crosses threads. Unix domain sockets have a single accepting socket on worker 0 that
-// places each new connection on the next worker in turn.
+// A TCP address gets one listening socket, bound without SO_REUSEPORT so that no other
+// process can join it; each worker accepts on its own duplicate of the descriptor, so no
+// accept crosses threads. Unix domain sockets have a single accepting socket on worker 0
+// that places each new connection on the next worker in turn.
 #pragma once
 
 #include <functional>

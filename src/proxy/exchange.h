@@ -17,6 +17,7 @@
 #include "http/message.h"
 #include "net/asio.h"
 #include "net/watchdog.h"
+#include "tls/stream.h"
 
 namespace river::proxy {
 
@@ -62,7 +63,7 @@ class Exchange {
   /// After a `101 Switching Protocols` was sent with send_interim: relays bytes both ways
   /// between the client and `upstream` until either side closes. `upstream_early` holds
   /// bytes the upstream sent after its 101. The client connection ends afterwards.
-  virtual asio::awaitable<void> tunnel(net::Socket upstream, std::string upstream_early) = 0;
+  virtual asio::awaitable<void> tunnel(tls::Stream upstream, std::string upstream_early) = 0;
 
   /// True once send_head has been called.
   virtual bool head_sent() const = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "http/target.h"
 
 namespace river::proxy {
 namespace {
@@ -71,6 +72,31 @@ bool is_forwarding_field(std::string_view name) {
   return iequals(name, "X-Forwarded-For") || iequals(name, "X-Forwarded-Proto") ||
          iequals(name, "X-Forwarded-Host") || iequals(name, "X-Real-IP") ||
          iequals(name, "Forwarded");
+}
+
+/// Fields RFC 9110 §6.5.1 keeps out of trailer sections because their meaning depends on
+/// being seen before the content: framing, routing, request modifiers, authentication,
+/// response control data and content metadata.
+bool is_forbidden_in_trailers(std::string_view name) {
+  static constexpr std::string_view kForbidden[] = {
+      // framing and routing
+      "Content-Length", "Transfer-Encoding", "Trailer", "Host",
+      // request modifiers: controls and conditionals (RFC 9110 §13)
+      "Cache-Control", "Expect", "Max-Forwards", "Pragma", "Range", "If-Match",
+      "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
+      // authentication (RFC 9110 §11, RFC 6265)
+      "Authorization", "Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate",
+      "Authentication-Info", "Proxy-Authentication-Info", "Cookie", "Set-Cookie",
+      // response control data (RFC 9110 §15, RFC 9111)
+      "Age", "Expires", "Date", "Location", "Retry-After", "Vary", "Warning",
+      // how to process the content
+      "Content-Encoding", "Content-Type", "Content-Range", "Content-Location"};
+  for (const auto forbidden : kForbidden) {
+    if (iequals(name, forbidden)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /// Removes Connection, every field it nominates, and the fixed hop-by-hop list.
@@ -158,8 +184,16 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
   if (!peer_trusted || !fields.contains("X-Forwarded-Proto")) {
     fields.set("X-Forwarded-Proto", client.scheme);
   }
-  if (auto host = request.headers.get("Host"); host && (!peer_trusted ||
-                                                       !fields.contains("X-Forwarded-Host"))) {
+  // RFC 9112 §3.2.2: with an absolute-form target the client's Host field is ignored and
+  // the target's authority is the host; the origin must see that one in both Host and
+  // X-Forwarded-Host, or the two would name different hosts.
+  std::optional<std::string_view> host = http::absolute_form_authority(request.target);
+  if (host) {
+    fields.set("Host", *host);
+  } else {
+    host = request.headers.get("Host");
+  }
+  if (host && (!peer_trusted || !fields.contains("X-Forwarded-Host"))) {
     fields.set("X-Forwarded-Host", *host);
   }
 
@@ -206,6 +240,30 @@ void clean_upstream_response(http::ResponseHead& response, const ForwardingPolic
       response.headers.add("Via", via);
     }
   }
+}
+
+void strip_forbidden_trailers(http::HeaderMap& trailers) {
+  if (trailers.empty()) {
+    return;
+  }
+  // The views point into `trailers`; copy them before removing anything.
+  std::vector<std::string> nominated;
+  for (const auto name : nominated_fields(trailers)) {
+    nominated.emplace_back(name);
+  }
+  trailers.remove_if([&](const http::Header& field) {
+    const std::string_view name = field.name;
+    if (is_hop_by_hop(name) || is_forbidden_in_trailers(name) || is_forwarding_field(name) ||
+        iequals(name, "Via")) {
+      return true;
+    }
+    for (const auto& candidate : nominated) {
+      if (iequals(name, candidate)) {
+        return true;
+      }
+    }
+    return false;
+  });
 }
 
 bool is_valid_websocket_switch(const http::ResponseHead& response) {

@@ -25,6 +25,10 @@ constexpr std::uint64_t kMaxDrainBytes = 64 * 1024;
 // that one write carries everything; larger ones are written from where they are.
 constexpr std::size_t kCoalesceBytes = 16 * 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Chunked request data decoded from what one read brought is handed on in runs of up to
+// this size (a little more when the last chunk crosses it), so many tiny chunks cost one
+// upstream write per read, not one per chunk; it also bounds the copy kept for that.
+constexpr std::size_t kGatherBodyBytes = 64 * 1024;
 // Lingering close (RFC 9112 §9.6): how long and how much unread input is discarded before
 // the socket is closed, so the client is not sent a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -47,13 +51,6 @@ thread_local std::optional<asio::steady_timer> tls_park_sweeper;
 spdlog::logger& module_log() {
   static auto& instance = observe::logger("http1");
   return instance;
-}
-
-void shutdown_send(tls::Stream& stream) { stream.shutdown_send(); }
-
-void shutdown_send(net::Socket& socket) {
-  net::ErrorCode ignored;
-  socket.shutdown(asio::socket_base::shutdown_send, ignored);
 }
 
 Error downstream_error(ErrorKind kind, std::string context) {
@@ -361,6 +358,9 @@ asio::awaitable<bool> Http1Session::finish_exchange() {
 
   chunk_decoder_.reset();
   request_trailers_.clear();
+  if (gathered_body_.capacity() > kReadChunk) {
+    gathered_body_ = std::string();  // a large copy is not kept for the next request
+  }
   co_return true;
 }
 
@@ -422,34 +422,15 @@ asio::awaitable<Result<std::string_view>> Http1Session::read_body() {
 }
 
 asio::awaitable<Result<std::string_view>> Http1Session::read_chunked_body() {
-  const auto limit = options_->max_request_body_bytes;
   while (true) {
     if (!in_.empty()) {
-      const auto step = chunk_decoder_->decode(in_.readable());
-      if (step.error) {
-        client_error_status_ = step.error->status;
-        keep_alive_ = false;
-        note_reason(step.error->reason);
-        co_return downstream_error(ErrorKind::InvalidMessage, step.error->reason);
+      auto piece = decode_buffered_chunks();
+      if (!piece) {
+        co_return piece.error();
       }
-      in_.consume(step.consumed);
-      if (!step.data.empty()) {
-        body_received_ += step.data.size();
-        if (limit != 0 && body_received_ > limit) {
-          client_error_status_ = 413;
-          keep_alive_ = false;
-          note_reason("request_body_too_large");
-          co_return downstream_error(ErrorKind::TooLarge, "request body too large");
-        }
-        co_return step.data;
-      }
-      if (step.done) {
-        chunked_ = false;
-        request_trailers_ = chunk_decoder_->trailers();
-        co_return std::string_view();
-      }
-      if (step.consumed > 0) {
-        continue;
+      // Data, or the end of the body (chunked_ now false, the empty view says so).
+      if (!piece->empty() || !chunked_) {
+        co_return *piece;
       }
     }
 
@@ -457,6 +438,54 @@ asio::awaitable<Result<std::string_view>> Http1Session::read_chunked_body() {
       co_return read.error();
     }
   }
+}
+
+Result<std::string_view> Http1Session::decode_buffered_chunks() {
+  const auto limit = options_->max_request_body_bytes;
+  // The first run of data is handed out where it lies in in_; only when a second one
+  // follows are they copied together into gathered_body_. A body of many tiny chunks then
+  // costs one upstream write per read from the client, not one per chunk.
+  std::string_view first;
+  gathered_body_.clear();
+  while (!in_.empty()) {
+    const auto step = chunk_decoder_->decode(in_.readable());
+    if (step.error) {
+      client_error_status_ = step.error->status;
+      keep_alive_ = false;
+      note_reason(step.error->reason);
+      return downstream_error(ErrorKind::InvalidMessage, step.error->reason);
+    }
+    // Safety: consume() only moves the read position; `first` and step.data point into
+    // in_, whose bytes stay in place until the next prepare(), which only a read does.
+    in_.consume(step.consumed);
+    if (!step.data.empty()) {
+      body_received_ += step.data.size();
+      if (limit != 0 && body_received_ > limit) {
+        client_error_status_ = 413;
+        keep_alive_ = false;
+        note_reason("request_body_too_large");
+        return downstream_error(ErrorKind::TooLarge, "request body too large");
+      }
+      if (first.empty()) {
+        first = step.data;
+      } else {
+        if (gathered_body_.empty()) {
+          gathered_body_.assign(first);
+        }
+        gathered_body_.append(step.data);
+      }
+    }
+    if (step.done) {
+      chunked_ = false;
+      request_trailers_ = chunk_decoder_->trailers();
+      break;
+    }
+    const auto gathered = gathered_body_.empty() ? first.size() : gathered_body_.size();
+    if (step.consumed == 0 || gathered >= kGatherBodyBytes) {
+      break;
+    }
+  }
+  return gathered_body_.empty() ? first : std::string_view(gathered_body_);
 }
 
 asio::awaitable<Result<void>> Http1Session::read_more_body() {
@@ -678,7 +707,7 @@ asio::awaitable<void> Http1Session::linger_and_close() {
   close_socket();
 }
 
-asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string upstream_early) {
+asio::awaitable<void> Http1Session::tunnel(tls::Stream upstream, std::string upstream_early) {
   using namespace asio::experimental::awaitable_operators;
   tunnelled_ = true;
   keep_alive_ = false;
@@ -691,7 +720,7 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
   std::string client_early(in_.readable());
   in_.clear();
 
-  auto relay = [](auto& from, auto& to, std::string early,
+  auto relay = [](tls::Stream& from, tls::Stream& to, std::string early,
                   std::uint64_t& counter) -> asio::awaitable<void> {
     if (!early.empty()) {
       auto [ec, n] = co_await asio::async_write(to, asio::buffer(early), net::kNoThrow);
@@ -714,15 +743,14 @@ asio::awaitable<void> Http1Session::tunnel(net::Socket upstream, std::string ups
       counter += written;
     }
     // Pass the end of this direction on; the other direction may still be talking.
-    shutdown_send(to);
+    to.shutdown_send();
   };
 
   std::uint64_t to_upstream = 0;
   co_await (relay(stream_, upstream, std::move(client_early), to_upstream) &&
             relay(upstream, stream_, std::move(upstream_early), response_.bytes_out));
   body_received_ += to_upstream;
-  net::ErrorCode ignored;
-  upstream.close(ignored);
+  upstream.close();
   close_socket();
 }
 

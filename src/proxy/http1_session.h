@@ -78,7 +78,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
                                           http::BodyFraming framing) override;
   asio::awaitable<Result<void>> send_body(std::string_view data) override;
   asio::awaitable<Result<void>> finish(const http::HeaderMap& trailers) override;
-  asio::awaitable<void> tunnel(net::Socket upstream, std::string upstream_early) override;
+  asio::awaitable<void> tunnel(tls::Stream upstream, std::string upstream_early) override;
   bool head_sent() const override { return response_.head_sent; }
   net::Watchdog& upstream_watchdog() override;
   void note_upstream(std::string_view peer, bool reused,
@@ -122,6 +122,11 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   asio::awaitable<void> send_error(int status);
   asio::awaitable<void> linger_and_close();
   asio::awaitable<Result<std::string_view>> read_chunked_body();
+  /// Decodes the chunked body bytes in in_ without reading: returns the data found, at most
+  /// about kGatherBodyBytes of it (a view into in_ or gathered_body_, valid until the next
+  /// read), or an empty view when in_ holds no data. Ends the body (chunked_ false) when
+  /// the last chunk and trailers are read.
+  Result<std::string_view> decode_buffered_chunks();
   asio::awaitable<Result<void>> read_more_body();
   void write_access_log();
   bool client_is_http10() const { return request_.head.version == http::Version::Http10; }
@@ -143,6 +148,7 @@ class Http1Session final : public Exchange, public std::enable_shared_from_this<
   net::Clock::duration body_wait_{};   // time spent waiting for request body bytes
   bool chunked_ = false;               // chunked body not yet complete
   std::optional<http1::ChunkedDecoder> chunk_decoder_;
+  std::string gathered_body_;          // runs of chunk data joined for one read_body()
   http::HeaderMap request_trailers_;
   bool continue_pending_ = false;      // client sent Expect: 100-continue, not yet answered
   bool keep_alive_ = true;

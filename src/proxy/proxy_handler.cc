@@ -37,11 +37,27 @@ Error upstream_error(ErrorKind kind, std::string context, bool retryable = false
   return Error{kind, Side::Upstream, retryable, std::move(context)};
 }
 
+/// True when the Transfer-Encoding fields of `headers`, read as one list (RFC 9110 §5.3),
+/// name exactly one coding and it is `chunked`.
+bool is_chunked_alone(const http::HeaderMap& headers) {
+  std::size_t codings = 0;
+  bool chunked = false;
+  for (const auto& field : headers) {
+    if (iequals(field.name, "Transfer-Encoding")) {
+      http::for_each_list_element(field.value, [&](std::string_view coding) {
+        ++codings;
+        chunked = iequals(coding, "chunked");
+      });
+    }
+  }
+  return codings == 1 && chunked;
+}
+
 }  // namespace
 
 /// One upstream connection in use by this exchange.
 struct ProxyHandler::Connection {
-  net::Socket socket;
+  tls::Stream stream;
   net::Buffer in{kReadChunk};
   net::Watchdog* watchdog = nullptr;  // the exchange's upstream watchdog while in use
   upstream::PeerKey key;
@@ -55,7 +71,7 @@ struct ProxyHandler::Connection {
     watchdog->expires_after(timeout);
     auto space = in.prepare(kReadChunk);
     auto [ec, n] =
-        co_await socket.async_read_some(asio::buffer(space.data(), space.size()), net::kNoThrow);
+        co_await stream.async_read_some(asio::buffer(space.data(), space.size()), net::kNoThrow);
     watchdog->disarm();
     if (ec) {
       if (watchdog->expired()) {
@@ -75,7 +91,7 @@ struct ProxyHandler::Connection {
   template <typename Buffers>
   asio::awaitable<Result<void>> write(const Buffers& buffers, std::chrono::milliseconds timeout) {
     watchdog->expires_after(timeout);
-    auto [ec, n] = co_await asio::async_write(socket, buffers, net::kNoThrow);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, net::kNoThrow);
     watchdog->disarm();
     if (ec) {
       const auto kind = watchdog->expired() ? ErrorKind::WriteTimeout : ErrorKind::Io;
@@ -117,12 +133,10 @@ asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
       make_upstream_request(request, exchange.request_framing(),
                             ClientInfo{exchange.client_ip(), exchange.scheme()},
                             options_.forwarding);
-  // The origin sees the normalised path that River itself judged the request by.
+  // The origin sees the normalised path that River itself judged the request by; for an
+  // absolute-form target, make_upstream_request already took Host from its authority.
   if (target) {
     upstream_request.head.target = target->origin_form();
-    if (!target->authority.empty()) {
-      upstream_request.head.headers.set("Host", target->authority);
-    }
   }
   std::string head_bytes;
   http1::write_request_head(upstream_request.head, head_bytes);
@@ -147,10 +161,7 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
   // The watchdog refers to this frame's `connection`, which stays put until the end;
   // every way out of this function calls connection.stop() first.
   connection.watchdog = &exchange.upstream_watchdog();
-  connection.watchdog->set_on_expire([&connection] {
-    net::ErrorCode ignored;
-    connection.socket.cancel(ignored);
-  });
+  connection.watchdog->set_on_expire([&connection] { connection.stream.cancel(); });
   const auto started = net::Clock::now();
 
   // A failure is worth a second try only on a reused connection (the peer may have closed
@@ -237,10 +248,13 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     }
   }
 
-  // River re-frames bodies itself, so it can only relay the chunked coding; a body under
-  // another transfer coding (gzip, chunked) would reach the client undecodable.
-  if (response.framing.kind == http::BodyFraming::Kind::Chunked &&
-      !iequals(trim_ows(response.head.headers.joined("Transfer-Encoding")), "chunked")) {
+  // River re-frames bodies itself, so it can only relay a body under the chunked coding
+  // alone: under any other list (`gzip, chunked`, `chunked, gzip`, `identity`), the bytes
+  // would reach the client with a coding removed or undecodable. Bodyless responses
+  // (HEAD, 204, 304) carry no body to mis-frame.
+  if (response.framing.kind != http::BodyFraming::Kind::None &&
+      response.head.headers.contains("Transfer-Encoding") &&
+      !is_chunked_alone(response.head.headers)) {
     connection.stop();
     co_await answer_error(exchange, upstream_error(ErrorKind::Unsupported,
                                                    "unsupported transfer coding"));
@@ -267,7 +281,7 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     }
     connection.stop();
     std::string early(connection.in.readable());
-    co_await exchange.tunnel(std::move(connection.socket), std::move(early));
+    co_await exchange.tunnel(std::move(connection.stream), std::move(early));
     co_return Attempt::Done;
   }
 
@@ -281,28 +295,33 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
 asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(const lb::Peer& peer,
                                                                          bool allow_pooled) {
   auto executor = co_await asio::this_coro::executor;
-  Connection connection{.socket = net::Socket(executor)};
-  connection.key.address = peer.name;
-  connection.protocol = peer.endpoint.protocol();
-
   auto& context = static_cast<asio::io_context&>(executor.context());
-  std::optional<net::Socket> pooled;
+  upstream::PeerKey key{peer.name, options_.tls ? options_.tls->key : std::string()};
+
   if (allow_pooled) {
-    pooled = pool_->take(connection.key, net::current_worker_index(), context);
-  }
-  if (pooled) {
-    connection.socket = std::move(*pooled);
-    connection.reused = true;
-  } else {
-    auto opened = co_await upstream::connect(peer.address, options_.connect_timeout);
-    if (!opened) {
-      module_log().debug("upstream connect failed peer={} error={}", connection.key.address,
-                  to_string(opened.error().kind));
-      co_return opened.error();
+    if (auto pooled = pool_->take(key, net::current_worker_index(), context)) {
+      co_return Connection{.stream = std::move(*pooled),
+                           .key = std::move(key),
+                           .protocol = peer.endpoint.protocol(),
+                           .reused = true};
     }
-    connection.socket = std::move(*opened);
   }
-  co_return std::move(connection);
+
+  std::optional<upstream::TlsTarget> target;
+  if (options_.tls) {
+    const auto& name = options_.tls->server_name.empty() ? peer.host : options_.tls->server_name;
+    target.emplace(upstream::TlsTarget{*options_.tls->context, name});
+  }
+  auto opened = co_await upstream::connect(peer.address, options_.connect_timeout,
+                                           target ? &*target : nullptr);
+  if (!opened) {
+    module_log().debug("upstream connect failed peer={} error={}", peer.name,
+                       to_string(opened.error().kind));
+    co_return opened.error();
+  }
+  co_return Connection{.stream = std::move(*opened),
+                       .key = std::move(key),
+                       .protocol = peer.endpoint.protocol()};
 }
 
 asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
@@ -331,7 +350,9 @@ asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
   }
   if (chunked) {
     framing.clear();
-    http1::write_last_chunk(exchange.request_trailers(), framing);
+    auto trailers = exchange.request_trailers();
+    strip_forbidden_trailers(trailers);
+    http1::write_last_chunk(trailers, framing);
     co_return co_await connection.write(asio::buffer(framing), options_.read_idle_timeout);
   }
   co_return Result<void>();
@@ -343,7 +364,12 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
   const bool reusable =
       !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
   clean_upstream_response(response.head, options_.forwarding);
-  if (!co_await exchange.send_head(std::move(response.head), framing)) {
+  // A chunked body is checked before the head goes out: until the first chunk is read (or
+  // the last chunk), a broken or cut-off body can still be answered with a clean 502
+  // instead of a response cut short. The client gets the head with the first body bytes
+  // either way (Exchange::send_head keeps it until then), so deferring costs nothing.
+  if (framing.kind != http::BodyFraming::Kind::Chunked &&
+      !co_await exchange.send_head(std::move(response.head), framing)) {
     co_return false;
   }
 
@@ -391,23 +417,32 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
     }
 
     case http::BodyFraming::Kind::Chunked: {
+      // answer_error() does nothing once the head is out: then cutting the connection off
+      // is the only way left to tell the client.
       http1::ChunkedDecoder decoder;
       while (true) {
         if (connection.in.empty()) {
           auto read = co_await connection.read_more(options_.read_idle_timeout);
           if (!read) {
+            co_await answer_error(exchange, read.error());
             co_return false;
           }
         }
         const auto step = decoder.decode(connection.in.readable());
         if (step.error) {
-          module_log().debug("upstream chunked body refused peer={} error={}", connection.key.address,
-                      step.error->reason);
+          module_log().debug("upstream chunked body refused peer={} error={}",
+                             connection.key.address, step.error->reason);
+          co_await answer_error(exchange,
+                                upstream_error(ErrorKind::InvalidMessage, step.error->reason));
           co_return false;
         }
         // Safety: consume() only moves the read position; step.data stays valid until the
         // next read_more() refills the buffer.
         connection.in.consume(step.consumed);
+        if ((!step.data.empty() || step.done) && !exchange.head_sent() &&
+            !co_await exchange.send_head(std::move(response.head), framing)) {
+          co_return false;
+        }
         if (!step.data.empty() && !co_await exchange.send_body(step.data)) {
           co_return false;
         }
@@ -418,11 +453,14 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         if (step.consumed == 0 && step.data.empty()) {
           auto read = co_await connection.read_more(options_.read_idle_timeout);
           if (!read) {
+            co_await answer_error(exchange, read.error());
             co_return false;
           }
         }
       }
-      if (!co_await exchange.finish(decoder.trailers())) {
+      auto trailers = decoder.trailers();
+      strip_forbidden_trailers(trailers);
+      if (!co_await exchange.finish(trailers)) {
         co_return false;
       }
       break;
@@ -457,8 +495,8 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
 
 void ProxyHandler::release(Connection& connection, bool reusable) {
   connection.stop();
-  if (reusable && connection.socket.is_open()) {
-    pool_->put(connection.key, net::current_worker_index(), std::move(connection.socket),
+  if (reusable && connection.stream.is_open()) {
+    pool_->put(connection.key, net::current_worker_index(), std::move(connection.stream),
                connection.protocol);
   }
 }

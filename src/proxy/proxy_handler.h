@@ -16,12 +16,24 @@
 #include "lb/round_robin.h"
 #include "proxy/exchange.h"
 #include "proxy/forwarding.h"
+#include "tls/context.h"
 #include "upstream/pool.h"
 
 namespace river::proxy {
 
+/// TLS towards the upstream peers of a service.
+struct UpstreamTlsOptions {
+  std::shared_ptr<const tls::ClientContext> context;
+  /// The name to send (SNI) and check; empty means each peer's configured host.
+  std::string server_name;
+  /// What else makes connections interchangeable (see upstream::PeerKey).
+  std::string key;
+};
+
 struct ProxyOptions {
   std::string service;
+  /// Set when the service speaks TLS to its upstreams.
+  std::shared_ptr<const UpstreamTlsOptions> tls;
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
   std::chrono::milliseconds response_header_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds read_idle_timeout = std::chrono::seconds(60);

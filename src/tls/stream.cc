@@ -3,6 +3,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <boost/asio/ip/address.hpp>
 
 #include "tls/context.h"
@@ -95,6 +97,35 @@ void Stream::shutdown_send() {
   // ends, and a close-delimited one is only sent to HTTP/1.0 clients.
   net::ErrorCode ignored;
   socket().shutdown(asio::socket_base::shutdown_send, ignored);
+}
+
+bool Stream::rebind(asio::io_context& context, const asio::generic::stream_protocol& protocol) {
+  net::ErrorCode ec;
+  const int fd = socket().release(ec);
+  if (ec) {
+    return false;
+  }
+  net::Socket moved(context);
+  moved.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return false;
+  }
+  if (!tls_) {
+    plain_ = std::move(moved);
+    return true;
+  }
+
+  // The SSL object carries the session; Asio's stream around it is rebuilt on the new
+  // socket. The new stream gets its own reference to the SSL object and fresh BIOs; the old
+  // one, destroyed next, gives back its BIO and its reference.
+  SSL* ssl = tls_->native_handle();
+  if (SSL_pending(ssl) != 0 || SSL_up_ref(ssl) != 1) {
+    return false;
+  }
+  tls_ = std::make_unique<SslStream>(std::move(moved), ssl);
+  plain_ = net::Socket(context);
+  return true;
 }
 
 net::Socket Stream::release_plain_socket() {

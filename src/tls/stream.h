@@ -112,6 +112,11 @@ class Stream {
   /// Gives the socket back for reuse without TLS state; only for a plain stream.
   net::Socket release_plain_socket();
 
+  /// Moves the stream onto `context` (another worker's event loop), TLS state included, so
+  /// an idle pooled connection can serve any worker. Only for an idle stream: no operation
+  /// pending and nothing buffered. Returns false (and leaves the stream closed) on failure.
+  bool rebind(asio::io_context& context, const asio::generic::stream_protocol& protocol);
+
  private:
   using SslStream = asio::ssl::stream<net::Socket>;
 

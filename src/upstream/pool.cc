@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include "base/unique_fd.h"
 
 namespace river::upstream {
 
@@ -16,11 +15,15 @@ bool Pool::is_alive(int fd) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-std::optional<net::Socket> Pool::take(const PeerKey& key, unsigned worker,
+std::string Pool::map_key(const PeerKey& key) {
+  return key.tls.empty() ? key.address : key.address + '\n' + key.tls;
+}
+
+std::optional<tls::Stream> Pool::take(const PeerKey& key, unsigned worker,
                                       asio::io_context& context) {
   const auto now = net::Clock::now();
   std::lock_guard lock(mutex_);
-  auto found = idle_.find(key.address);
+  auto found = key.tls.empty() ? idle_.find(key.address) : idle_.find(map_key(key));
   if (found == idle_.end()) {
     return std::nullopt;
   }
@@ -44,13 +47,13 @@ std::optional<net::Socket> Pool::take(const PeerKey& key, unsigned worker,
       stats_.expired++;
       continue;  // closes as `candidate` goes out of scope
     }
-    if (!is_alive(candidate.socket.native_handle())) {
+    if (!is_alive(candidate.stream.socket().native_handle())) {
       stats_.discarded_closed++;
       continue;
     }
     stats_.reused++;
     if (candidate.worker == worker) {
-      return std::move(candidate.socket);
+      return std::move(candidate.stream);
     }
     stats_.reused_cross_worker++;
     return adopt(std::move(candidate), context);
@@ -58,35 +61,26 @@ std::optional<net::Socket> Pool::take(const PeerKey& key, unsigned worker,
   return std::nullopt;
 }
 
-std::optional<net::Socket> Pool::adopt(Idle idle, asio::io_context& context) {
-  net::ErrorCode ec;
-  const int fd = idle.socket.release(ec);
-  if (ec) {
+std::optional<tls::Stream> Pool::adopt(Idle idle, asio::io_context& context) {
+  if (!idle.stream.rebind(context, idle.protocol)) {
     return std::nullopt;
   }
-  UniqueFd owned(fd);
-  net::Socket socket(context);
-  socket.assign(idle.protocol, owned.get(), ec);
-  if (ec) {
-    return std::nullopt;
-  }
-  owned.release();
-  return socket;
+  return std::move(idle.stream);
 }
 
-void Pool::put(const PeerKey& key, unsigned worker, net::Socket socket,
+void Pool::put(const PeerKey& key, unsigned worker, tls::Stream stream,
                asio::generic::stream_protocol protocol) {
-  if (!socket.is_open() || options_.max_idle_per_peer == 0) {
-    return;  // the socket closes here
+  if (!stream.is_open() || options_.max_idle_per_peer == 0) {
+    return;  // the connection closes here
   }
 
   std::lock_guard lock(mutex_);
-  auto& list = idle_[key.address];
+  auto& list = key.tls.empty() ? idle_[key.address] : idle_[map_key(key)];
   if (list.size() >= options_.max_idle_per_peer) {
     list.pop_front();  // the oldest is the least likely to be warm
     stats_.idle--;
   }
-  list.push_back(Idle{std::move(socket), protocol, worker, net::Clock::now()});
+  list.push_back(Idle{std::move(stream), protocol, worker, net::Clock::now()});
   stats_.idle++;
 }
 

@@ -9,7 +9,8 @@
 //
 // Adopting from another thread is safe because the idle socket has no pending operation
 // and is touched only under the pool mutex; Asio's reactor synchronises registration
-// changes internally, as it does for an io_context run by several threads.
+// changes internally, as it does for an io_context run by several threads. TLS connections
+// are adopted the same way, their TLS session moving with them (tls::Stream::rebind).
 //
 // Before a connection is handed out it is checked, without blocking, for having been
 // closed by the peer, so the common race (the peer's idle timeout fired while the
@@ -26,6 +27,7 @@
 #include <unordered_map>
 
 #include "net/asio.h"
+#include "tls/stream.h"
 
 namespace river::upstream {
 
@@ -34,10 +36,13 @@ struct PoolOptions {
   std::size_t max_idle_per_peer = 128;
 };
 
-/// Identifies interchangeable connections: today the peer address; TLS settings and the
-/// negotiated protocol join the key with upstream TLS.
+/// Identifies interchangeable connections: the peer address, and for TLS connections what
+/// the handshake was made with (server name, verification, client certificate, protocol).
+/// Only connections with equal keys may serve each other's requests.
 struct PeerKey {
   std::string address;  ///< "127.0.0.1:9000"
+  std::string tls;      ///< empty for plain connections
+
   bool operator==(const PeerKey&) const = default;
 };
 
@@ -56,13 +61,19 @@ class Pool {
 
   /// Takes a live idle connection to `key`, adopted by the calling worker's `context`.
   /// Returns nullopt when none is available.
-  std::optional<net::Socket> take(const PeerKey& key, unsigned worker,
+  std::optional<tls::Stream> take(const PeerKey& key, unsigned worker,
                                   asio::io_context& context);
 
   /// Parks a connection whose last exchange ended cleanly (no bytes owed either way).
   /// `protocol` is the socket's (known from the peer address, which saves asking the kernel).
-  void put(const PeerKey& key, unsigned worker, net::Socket socket,
+  void put(const PeerKey& key, unsigned worker, tls::Stream stream,
            asio::generic::stream_protocol protocol);
+
+  /// Parks a plain connection.
+  void put(const PeerKey& key, unsigned worker, net::Socket socket,
+           asio::generic::stream_protocol protocol) {
+    put(key, worker, tls::Stream(std::move(socket)), protocol);
+  }
 
   /// Closes connections idle for longer than the idle timeout. Called periodically.
   void sweep();
@@ -71,14 +82,17 @@ class Pool {
 
  private:
   struct Idle {
-    net::Socket socket;  // still attached to the event loop of `worker`
+    tls::Stream stream;  // still attached to the event loop of `worker`
     asio::generic::stream_protocol protocol;
     unsigned worker = 0;
     net::Clock::time_point since;
   };
 
-  /// Moves an idle socket parked by another worker onto `context`.
-  static std::optional<net::Socket> adopt(Idle idle, asio::io_context& context);
+  /// Moves an idle connection parked by another worker onto `context`.
+  static std::optional<tls::Stream> adopt(Idle idle, asio::io_context& context);
+
+  /// The map key: the address alone for plain connections (no allocation on the hot path).
+  static std::string map_key(const PeerKey& key);
 
   /// True when the idle connection can still be used: the peer has neither closed it nor
   /// sent unexpected bytes.

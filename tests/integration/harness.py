@@ -224,8 +224,12 @@ class Origin:
     """A scripted origin on 127.0.0.1 that runs `handler(conn)` in a thread per connection
     and records every byte received (`received()`), and how many connections it accepted."""
 
-    def __init__(self, handler=None):
+    def __init__(self, handler=None, ssl_context=None):
         self.handler = handler or reply_ok()
+        # With an ssl.SSLContext the origin speaks TLS; `tls_connections` keeps each accepted
+        # SSLSocket (session_reused, version(), ...) for the test to inspect.
+        self.ssl_context = ssl_context
+        self.tls_connections = []
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -258,6 +262,15 @@ class Origin:
             self._threads.append(t)
 
     def _serve(self, conn):
+        if self.ssl_context is not None:
+            try:
+                conn.sock.settimeout(5 * SLOWDOWN)
+                conn.sock = self.ssl_context.wrap_socket(conn.sock, server_side=True)
+            except OSError:
+                conn.close()
+                return
+            with self._lock:
+                self.tls_connections.append(conn.sock)
         try:
             self.handler(conn)
         finally:

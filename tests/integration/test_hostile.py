@@ -89,9 +89,6 @@ def test_100000_leading_zeros_in_a_chunk_size_are_refused_not_buffered():
     refused_or_aborted(CHUNKED_POST + b"0" * 100000 + b"5\r\nhello\r\n0\r\n\r\n")
 
 
-@pytest.mark.xfail(strict=True, reason="River refuses chunk sizes longer than 16 hex digits even "
-                   "when the value is small: `00000000000000000005` (RFC 9112 §7.1 chunk-size = "
-                   "1*HEXDIG) gets 400")
 def test_chunk_size_with_twenty_leading_zeros_is_accepted():
     head, body = forwarded_once(CHUNKED_POST + b"0" * 19 + b"5\r\nhello\r\n0\r\n\r\n")
     payload = decode_chunked(body)[0] if request_head(head, "Transfer-Encoding") else body
@@ -109,10 +106,6 @@ def origin_trailers(head, body):
     return decode_chunked(body)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="River forwards request trailer fields verbatim, framing "
-                   "(Content-Length, Transfer-Encoding), hop-by-hop (Connection, Keep-Alive, TE), "
-                   "Host and X-Forwarded-For included (RFC 9110 §6.5.1: those are not allowed in "
-                   "trailers; XFF in a trailer bypasses River's replacement)")
 @pytest.mark.parametrize("field", [b"Content-Length: 50", b"Transfer-Encoding: chunked",
                                    b"Connection: close", b"Keep-Alive: timeout=5", b"TE: trailers",
                                    b"Host: evil.test", b"X-Forwarded-For: 6.6.6.6"],
@@ -171,9 +164,6 @@ def test_obs_text_in_a_field_value_is_forwarded_unchanged():
     assert b"\r\nX-Foo: \xff\xfe\r\n" in head
 
 
-@pytest.mark.xfail(strict=True, reason="River forwards a Host field whose value is not "
-                   "uri-host[:port] (`a b`, `a/../b`, `a@b`, `a:port`) and copies it into "
-                   "X-Forwarded-Host; RFC 9112 §3.2 requires 400")
 @pytest.mark.parametrize("host", [b"a b", b"a/../b", b"a@b", b"a:port"],
                          ids=["space", "slash", "at", "bad-port"])
 def test_host_with_an_invalid_value_gets_400(host):
@@ -185,17 +175,12 @@ def test_request_without_host_and_with_two_hosts_gets_400_and_pipelined_request_
         refused_400(head + b"GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
 
 
-@pytest.mark.xfail(strict=True, reason="for an absolute-form target River sends the target's "
-                   "authority as Host (right) but the ignored client Host in X-Forwarded-Host: "
-                   "`GET http://b/x` + `Host: a` reach the origin as Host: b, X-Forwarded-Host: a")
 def test_absolute_form_x_forwarded_host_matches_the_host_sent():
     head, _ = forwarded_once(b"GET http://b.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n")
     assert request_head(head, "Host") == "b.test", head
     assert request_head_all(head, "X-Forwarded-Host") == ["b.test"], head
 
 
-@pytest.mark.xfail(strict=True, reason="River forwards `GET http://b:99999/x` with Host: b:99999 "
-                   "(port out of range) instead of 400")
 def test_absolute_form_with_a_port_out_of_range_gets_400():
     refused_400(b"GET http://b.test:99999/x HTTP/1.1\r\nHost: b.test\r\n\r\n")
 
@@ -255,9 +240,6 @@ def river_cpu_seconds(river):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.mark.xfail(strict=True, reason="River writes every decoded chunk upstream with its own "
-                   "sendmsg (100000 one-byte chunks = 100001 sendmsg + 100045 epoll_wait calls; "
-                   "200000 cost 0.6-1.2 s of CPU): ~1 MB/s of tiny chunks pins a core")
 def test_many_tiny_chunks_cost_little_cpu():
     count = 200000
     received = [0]
@@ -289,10 +271,15 @@ def test_many_tiny_chunks_cost_little_cpu():
         assert spent < 0.15 * SLOWDOWN, f"{spent:.2f} s of CPU for {count} one-byte chunks"
 
 
-@pytest.mark.xfail(harness.SANITIZED, strict=True, reason="UBSan: when the upstream socket "
-                   "cannot be opened (EMFILE), ProxyHandler::handle resumes on a destroyed "
-                   "Exchange (proxy_handler.cc:98, member call on invalid vptr) and River exits; "
-                   "release builds happen to answer 502")
+# NOTE: not a River bug. UBSan's vptr check probes memory with pipe2() the first time it meets
+# a type; while River is out of descriptors that fails with EMFILE and UBSan reports "invalid
+# vptr" for a valid object, then stops River (-fno-sanitize-recover). Checked under gdb at the
+# report: the Exchange named is a live Http1Session, allocated (not freed), unpoisoned, with
+# an intact vptr and fields. The same happens on the accept path (boost error_category), and
+# runtime suppressions do not help because matching them needs the same probe.
+@pytest.mark.xfail(harness.SANITIZED, strict=True, reason="UBSan runtime false positive: its "
+                   "vptr check probes memory with pipe2(), which fails with EMFILE, so it reports "
+                   "\"invalid vptr\" on valid objects and stops River; release builds answer 502")
 def test_running_out_of_file_descriptors_answers_502_and_recovers():
     """With RLIMIT_NOFILE at 64 and 100 clients connected, the accepted ones still get an answer
     (502: no descriptor for the upstream connection), River does not spin, and once the clients
@@ -368,9 +355,6 @@ def test_check_rejects_hostile_toml_quickly_with_status_2(tmp_path, text):
     assert time.monotonic() - started < 5 * SLOWDOWN
 
 
-@pytest.mark.xfail(strict=True, reason="`river check` accepts two listeners on the same address "
-                   "(in one service or in two), and `river run` then binds both (SO_REUSEPORT), "
-                   "so connections are split at random between the services")
 def test_check_rejects_the_same_listen_address_twice(tmp_path):
     twice_in_one = BASE.replace('["127.0.0.1:0"]', '["127.0.0.1:18555", "127.0.0.1:18555"]')
     two_services = (BASE.replace("127.0.0.1:0", "127.0.0.1:18556")
@@ -380,8 +364,6 @@ def test_check_rejects_the_same_listen_address_twice(tmp_path):
         assert result.returncode == 2, (text, result.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="a second river binds a port another river already "
-                   "listens on (SO_REUSEPORT) and starts, so the two share its connections")
 def test_second_river_on_a_port_in_use_fails_to_start():
     port = free_port()
     config = BASE.replace("127.0.0.1:0", f"127.0.0.1:{port}")

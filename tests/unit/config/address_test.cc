@@ -18,6 +18,24 @@ TEST(ConfigAddress, AcceptsListenForms) {
   }
 }
 
+TEST(ConfigAddress, ListenSocketsOverlapWhenTheyBindTheSameAddressAndPort) {
+  auto overlap = [](const char* a, const char* b) {
+    return listen_socket(a)->overlaps(*listen_socket(b));
+  };
+  EXPECT_TRUE(overlap("127.0.0.1:80", "127.0.0.1:80"));
+  EXPECT_TRUE(overlap("[::1]:80", "[0:0::1]:80"));
+  EXPECT_TRUE(overlap("0.0.0.0:80", "127.0.0.1:80"));
+  EXPECT_TRUE(overlap("[2001:db8::1]:80", "[::]:80"));
+  EXPECT_TRUE(overlap("unix:/run/a", "unix:/run/a"));
+  EXPECT_FALSE(overlap("127.0.0.1:80", "127.0.0.2:80"));
+  EXPECT_FALSE(overlap("127.0.0.1:80", "127.0.0.1:81"));
+  EXPECT_FALSE(overlap("0.0.0.0:80", "[::]:80"));
+  EXPECT_FALSE(overlap("unix:/run/a", "unix:/run/b"));
+  // Port 0 picks a free port for each listener: never a collision.
+  EXPECT_FALSE(listen_socket("127.0.0.1:0"));
+  EXPECT_FALSE(listen_socket("localhost:80"));
+}
+
 TEST(ConfigAddress, RejectsBadListenForms) {
   struct Case {
     const char* text;

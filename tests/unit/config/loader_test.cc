@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -302,6 +303,90 @@ TEST(ConfigDefaults, CommentedFilesServiceLoadsWhenUncommented) {
   EXPECT_EQ(site.files.index, FilesConfig{}.index);
 }
 
+TEST(ConfigDefaults, CommentedTlsTablesLoadWithTheDefaultsOfConfigH) {
+  // Uncomments the TOML lines (not the prose) of the TLS examples inside the first service.
+  const auto text = default_config_text();
+  const auto start = text.find("# [[service.listener]]");
+  const auto end = text.find("# A service serving files");
+  ASSERT_NE(start, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const std::regex toml_line(R"(^# (\[|[a-z_0-9]+ = |  \{|\]))");
+  std::string uncommented = text.substr(0, start);
+  std::istringstream example(text.substr(start, end - start));
+  for (std::string line; std::getline(example, line);) {
+    uncommented += (std::regex_search(line, toml_line) ? line.substr(2) : line) + "\n";
+  }
+
+  const auto config = load_ok(uncommented);
+  ASSERT_TRUE(config);
+  const auto& web = config->services.at(0);
+  ASSERT_EQ(web.listeners.size(), 1u);
+  const auto& listener = web.listeners[0];
+  EXPECT_EQ(listener.address, "127.0.0.1:8443");
+  EXPECT_TRUE(listener.serves_h2());
+  ASSERT_TRUE(listener.has_tls);
+  ListenerTlsConfig expected_tls;
+  expected_tls.certificates = {{"examples/tls/localhost.crt", "examples/tls/localhost.key"}};
+  EXPECT_EQ(listener.tls, expected_tls);
+  ASSERT_TRUE(web.has_upstream_tls);
+  EXPECT_EQ(web.upstream_tls, UpstreamTlsConfig{});
+}
+
+TEST(ConfigLoader, ReadsListenerAndUpstreamTls) {
+  const auto config = load_ok(R"(
+[[service]]
+name = "web"
+upstream = ["backend.internal:443"]
+
+[[service.listener]]
+address = "127.0.0.1:8443"
+h2 = false
+
+[service.listener.tls]
+certificates = [{ certificate = "a.crt", key = "a.key" }, { certificate = "b.crt", key = "b.key" }]
+min_version = "1.3"
+session_tickets = false
+ticket_key_rotation = "10m"
+
+[[service.listener]]
+address = "127.0.0.1:8080"
+
+[service.upstream_tls]
+sni = "backend.example"
+verify = false
+client_certificate = "c.crt"
+client_key = "c.key"
+)");
+  ASSERT_TRUE(config);
+  const auto& web = config->services.at(0);
+  EXPECT_TRUE(web.listen.empty());
+  ASSERT_EQ(web.listeners.size(), 2u);
+  EXPECT_FALSE(web.listeners[0].serves_h2());
+  EXPECT_EQ(web.listeners[0].tls.certificates.size(), 2u);
+  EXPECT_EQ(web.listeners[0].tls.min_version, "1.3");
+  EXPECT_FALSE(web.listeners[0].tls.session_tickets);
+  EXPECT_EQ(web.listeners[0].tls.ticket_key_rotation, std::chrono::minutes(10));
+  EXPECT_FALSE(web.listeners[1].has_tls);
+  EXPECT_FALSE(web.listeners[1].serves_h2()) << "h2c is off by default without TLS";
+  EXPECT_EQ(web.upstream_tls.sni, "backend.example");
+  EXPECT_FALSE(web.upstream_tls.verify);
+  EXPECT_EQ(web.upstream_tls.client_key, "c.key");
+}
+
+TEST(ConfigLoader, ReportsTlsMistakesWithLineAndKey) {
+  EXPECT_EQ(load_error("[[service]]\nname = \"w\"\nupstream = [\"127.0.0.1:2\"]\n"
+                       "[[service.listener]]\naddress = \"127.0.0.1:1\"\n[service.listener.tls]\n"
+                       "min_version = \"1.1\"\n"),
+            "river.toml:6: service[0].listener[0].tls.certificates: missing (required)\n"
+            "river.toml:7: service[0].listener[0].tls.min_version: \"1.1\": expected \"1.2\" or "
+            "\"1.3\" (older versions are not offered)");
+  EXPECT_EQ(load_error("[[service]]\nname = \"w\"\nupstream = [\"127.0.0.1:2\"]\n"
+                       "[[service.listener]]\naddress = \"127.0.0.1:1\"\n"
+                       "[[service.listener]]\naddress = \"127.0.0.1:1\"\n"),
+            "river.toml:7: service[0].listener[1].address: \"127.0.0.1:1\" listens on the same "
+            "address as service[0].listener[0].address at river.toml:5");
+}
+
 // --- Syntax, unknown keys and types ---------------------------------------------------------
 
 TEST(ConfigLoader, ReportsSyntaxErrorWithLineAndColumn) {
@@ -488,10 +573,37 @@ TEST(ConfigLoader, RejectsServiceNameUnfitForLogs) {
 }
 
 TEST(ConfigLoader, RejectsDuplicateServiceNames) {
-  const auto error = load_error(with_service("\n" + std::string(kService)));
+  // The second service listens elsewhere, so the name is the only problem.
+  std::string second(kService);
+  second.replace(second.find("8080"), 4, "8081");
+  const auto error = load_error(with_service("\n" + second));
   EXPECT_EQ(error,
             "river.toml:7: service[1].name: duplicate service name \"web\", already used by "
             "service[0] at river.toml:1");
+}
+
+TEST(ConfigLoader, RejectsTheSameListenAddressTwiceInOneService) {
+  EXPECT_EQ(load_error("[[service]]\nname = \"web\"\n"
+                       "listen = [\"127.0.0.1:8080\",\n  \"127.0.0.1:8080\"]\n"
+                       "upstream = [\"127.0.0.1:2\"]\n"),
+            "river.toml:4: service[0].listen[1]: \"127.0.0.1:8080\" listens on the same address "
+            "as service[0].listen[0] at river.toml:3");
+}
+
+TEST(ConfigLoader, RejectsTheSameListenAddressInTwoServices) {
+  std::string second(kService);
+  second.replace(second.find("\"web\""), 5, "\"api\"");
+  second.replace(second.find("127.0.0.1:8080"), 14, "0.0.0.0:8080");
+  EXPECT_EQ(load_error(with_service("\n" + second)),
+            "river.toml:8: service[1].listen[0]: \"0.0.0.0:8080\" listens on the same address as "
+            "service[0].listen[0] at river.toml:3");
+}
+
+TEST(ConfigLoader, AcceptsDistinctListenAddressesAndRepeatedPortZero) {
+  EXPECT_TRUE(load_ok("[[service]]\nname = \"web\"\n"
+                      "listen = [\"127.0.0.1:8080\", \"127.0.0.2:8080\", \"127.0.0.1:8081\",\n"
+                      "  \"[::1]:8080\", \"127.0.0.1:0\", \"127.0.0.1:0\", \"unix:/tmp/a\"]\n"
+                      "upstream = [\"127.0.0.1:2\"]\n"));
 }
 
 TEST(ConfigLoader, RequiresListenAddresses) {

@@ -66,5 +66,37 @@ TEST(NormalizeTarget, TurnsAbsoluteFormIntoOriginFormAndAuthority) {
   EXPECT_FALSE(normalize_target("http://user@example.test/"));
 }
 
+TEST(NormalizeTarget, RefusesAbsoluteFormWithAnInvalidAuthority) {
+  for (const auto target : {"http://b.test:99999/x", "http://b.test:port/", "http://a b/",
+                            "http://:80/", "http://[::1/"}) {
+    EXPECT_FALSE(normalize_target(target)) << target;
+  }
+  EXPECT_TRUE(normalize_target("http://[::1]:65535/x"));
+}
+
+TEST(IsValidAuthority, AcceptsHostAndOptionalPort) {
+  for (const auto value : {"example.test", "example.test:8080", "EXAMPLE.test:0", "10.0.0.1",
+                           "10.0.0.1:443", "[::1]", "[::1]:443", "[v1.fe80::a+en1]", "a-b_c~d",
+                           "%41b", "a!$&'()*+,;=", "a:", "a:00080", ""}) {
+    EXPECT_TRUE(is_valid_authority(value)) << value;
+  }
+}
+
+TEST(IsValidAuthority, RefusesWhatIsNotUriHostAndPort) {
+  for (const auto value : {"a b", "a/../b", "a@b", "user@a:80", "a:port", "a:99999", "a:65536",
+                           "a:-1", "a:1:2", "[::1", "::1]", "[::g]", "[]", "a?b", "a#b", "a\\b",
+                           "%4", "%zz", "a\tb", "[::1]x", "\xc3\xa9"}) {
+    EXPECT_FALSE(is_valid_authority(value)) << value;
+  }
+}
+
+TEST(AbsoluteFormAuthority, FindsTheAuthorityOfHttpAndHttpsTargets) {
+  EXPECT_EQ(absolute_form_authority("http://b.test:80/x"), "b.test:80");
+  EXPECT_EQ(absolute_form_authority("HTTPS://b.test?q"), "b.test");
+  EXPECT_EQ(absolute_form_authority("http://b.test"), "b.test");
+  EXPECT_FALSE(absolute_form_authority("/x"));
+  EXPECT_FALSE(absolute_form_authority("ftp://b.test/"));
+}
+
 }  // namespace
 }  // namespace river::http

@@ -226,9 +226,23 @@ TEST(Http1Chunked, RejectsMissingOrInvalidChunkSize) {
   }
 }
 
+TEST(Http1Chunked, AcceptsChunkSizeWithManyLeadingZeros) {
+  // RFC 9112 §7.1: chunk-size = 1*HEXDIG; only significant digits can overflow.
+  EXPECT_EQ(decode_whole("00000000000000001\r\nx\r\n0\r\n\r\n").body, "x");
+  EXPECT_EQ(decode_whole(std::string(19, '0') + "5\r\nhello\r\n0\r\n\r\n").body, "hello");
+  EXPECT_EQ(decode_whole(std::string(40, '0') + "8000000000000000\r\nab").body, "ab");
+  EXPECT_TRUE(decode_whole("5\r\nhello\r\n" + std::string(30, '0') + "\r\n\r\n").done);
+}
+
+TEST(Http1Chunked, RejectsLeadingZerosBeyondTheSizeLineLimit) {
+  EXPECT_TRUE(decoding_fails(std::string(5000, '0') + "5\r\nhello\r\n0\r\n\r\n"));
+}
+
 TEST(Http1Chunked, RejectsChunkSizeOverflow) {
-  // Seventeen digits, even with leading zeros; and values above 2^63.
-  EXPECT_TRUE(decoding_fails("00000000000000001\r\nx\r\n0\r\n\r\n"));
+  // Seventeen significant digits, even after leading zeros; and values above 2^63.
+  EXPECT_TRUE(decoding_fails("10000000000000000\r\nx\r\n0\r\n\r\n"));
+  EXPECT_TRUE(decoding_fails("00010000000000000000\r\nx\r\n0\r\n\r\n"));
+  EXPECT_TRUE(decoding_fails("fffffffffffffffff\r\n"));
   EXPECT_TRUE(decoding_fails("8000000000000001\r\n"));
   EXPECT_TRUE(decoding_fails("ffffffffffffffff\r\n"));
   EXPECT_TRUE(decoding_fails("1ffffffffffffffff\r\n"));

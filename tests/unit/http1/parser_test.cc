@@ -243,6 +243,27 @@ TEST(Http1Parser, RejectsOtherTargetForms) {
   }
 }
 
+TEST(Http1Parser, RejectsAbsoluteFormWithAPortOutOfRangeOrABadAuthority) {
+  for (const auto target : {"http://b.test:99999/x", "http://b.test:port/", "http://a@b/",
+                            "http://:80/"}) {
+    EXPECT_TRUE(request_fails("GET "s + target + " HTTP/1.1\r\nHost: a\r\n\r\n", 400)) << target;
+  }
+}
+
+TEST(Http1Parser, RejectsHostThatIsNotUriHostAndPort) {
+  // RFC 9112 §3.2, RFC 3986 §3.2.2.
+  for (const auto host : {"a b", "a/../b", "a@b", "a:port", "a:70000", "[::1", "a,b c"}) {
+    EXPECT_TRUE(request_fails("GET / HTTP/1.1\r\nHost: "s + host + "\r\n\r\n", 400)) << host;
+  }
+}
+
+TEST(Http1Parser, AcceptsHostWithPortIpLiteralOrEmptyValue) {
+  for (const auto host : {"example.test", "example.test:8080", "[::1]:443", "10.0.0.1", ""}) {
+    const auto result = complete_request("GET / HTTP/1.1\r\nHost: "s + host + "\r\n\r\n");
+    EXPECT_EQ(result.head.headers.get("Host"), host);
+  }
+}
+
 TEST(Http1Parser, AcceptsAuthorityFormForConnect) {
   for (const auto target : {"example.test:443", "10.0.0.1:8080", "[::1]:443"}) {
     const auto result = complete_request("CONNECT "s + target + " HTTP/1.1\r\nHost: a\r\n\r\n");

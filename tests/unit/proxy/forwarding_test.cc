@@ -144,6 +144,40 @@ TEST(Forwarding, AddsViaToRequestsAndResponses) {
   EXPECT_EQ(response.headers.get("Via"), "1.1 river");
 }
 
+TEST(Forwarding, AbsoluteFormAuthorityIsTheHostAndTheForwardedHost) {
+  auto request = request_with({{"Host", "a.test"}});
+  request.target = "http://b.test:8080/x?y";
+  const auto out = make_upstream_request(request, {}, kClient, ForwardingPolicy{});
+  EXPECT_EQ(out.head.headers.get("Host"), "b.test:8080");
+  EXPECT_EQ(out.head.headers.count("Host"), 1u);
+  EXPECT_EQ(out.head.headers.get("X-Forwarded-Host"), "b.test:8080");
+}
+
+TEST(Forwarding, StripsTrailerFieldsForbiddenInTrailers) {
+  // RFC 9110 §6.5.1: framing, routing and hop-by-hop fields, and those River sets itself.
+  http::HeaderMap trailers;
+  for (const auto* name :
+       {"Content-Length", "transfer-encoding", "Connection", "Keep-Alive", "TE", "Host",
+        "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "Via",
+        "Trailer", "Authorization", "Set-Cookie", "Content-Type", "Upgrade"}) {
+    trailers.add(name, "1");
+  }
+  trailers.add("X-Checksum", "abc");
+  strip_forbidden_trailers(trailers);
+  ASSERT_EQ(trailers.size(), 1u);
+  EXPECT_EQ(trailers.begin()->name, "X-Checksum");
+}
+
+TEST(Forwarding, StripsTrailerFieldsNominatedByATrailerConnection) {
+  http::HeaderMap trailers;
+  trailers.add("Connection", "X-Secret");
+  trailers.add("X-Secret", "1");
+  trailers.add("Server-Timing", "db;dur=53");
+  strip_forbidden_trailers(trailers);
+  ASSERT_EQ(trailers.size(), 1u);
+  EXPECT_EQ(trailers.begin()->name, "Server-Timing");
+}
+
 TEST(Forwarding, AcceptsOnlyMatchingWebSocketSwitch) {
   http::ResponseHead ok;
   ok.status = 101;

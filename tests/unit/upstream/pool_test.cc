@@ -68,7 +68,7 @@ TEST(Pool, AnotherWorkerCanAdoptAnIdleConnection) {
 
   // The adopted socket still talks to the same peer.
   const char hello[] = "hi";
-  ASSERT_EQ(asio::write(*taken, asio::buffer(hello, 2)), 2u);
+  ASSERT_EQ(asio::write(taken->socket(), asio::buffer(hello, 2)), 2u);
   char got[2];
   ASSERT_EQ(::recv(pair.far.get(), got, 2, 0), 2);
   EXPECT_EQ(std::string_view(got, 2), "hi");
@@ -86,7 +86,7 @@ TEST(Pool, PrefersTheCallersOwnConnections) {
   auto taken = pool.take(kPeer, 0, context);
   ASSERT_TRUE(taken.has_value());
   // Write through what we got; only our own pair's far end sees it.
-  ASSERT_EQ(asio::write(*taken, asio::buffer("x", 1)), 1u);
+  ASSERT_EQ(asio::write(taken->socket(), asio::buffer("x", 1)), 1u);
   char byte;
   EXPECT_EQ(::recv(mine_peer, &byte, 1, MSG_DONTWAIT), 1);
   EXPECT_EQ(pool.stats().reused_cross_worker, 0u);
