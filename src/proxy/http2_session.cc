@@ -69,7 +69,7 @@ class Http2Session::Stream final : public Exchange {
                                           http::BodyFraming framing) override;
   asio::awaitable<Result<void>> send_body(std::string_view data) override;
   asio::awaitable<Result<void>> finish(const http::HeaderMap& trailers) override;
-  asio::awaitable<void> tunnel(net::Socket upstream, std::string upstream_early) override;
+  asio::awaitable<void> tunnel(tls::Stream upstream, std::string upstream_early) override;
   bool head_sent() const override { return head_sent_; }
   net::Watchdog& upstream_watchdog() override {
     if (!upstream_watchdog_) {
@@ -303,11 +303,10 @@ asio::awaitable<Result<void>> Http2Session::Stream::finish(const http::HeaderMap
   co_return Result<void>();
 }
 
-asio::awaitable<void> Http2Session::Stream::tunnel(net::Socket upstream, std::string) {
+asio::awaitable<void> Http2Session::Stream::tunnel(tls::Stream upstream, std::string) {
   // Upgrades do not exist in HTTP/2 (RFC 9113 §8.6) and the proxy never forwards one from an
   // HTTP/2 request; should a handler try, the stream is reset.
-  net::ErrorCode ignored;
-  upstream.close(ignored);
+  upstream.close();
   if (!reset_) {
     session_.h2_->reset_stream(id_, http2::ErrorCode::InternalError);
     session_.kick_writer();
