@@ -31,6 +31,9 @@ listen = ["127.0.0.1:8080"]
 # Upstream peers, chosen round-robin: "IPv4:port", "[IPv6]:port" or "hostname:port".
 # A service has either upstream or a [service.files] table, never both.
 upstream = ["127.0.0.1:9000"]
+# Protocol to cleartext upstream peers: "h1" (HTTP/1.1) or "h2" (HTTP/2 with prior
+# knowledge). With [service.upstream_tls], its protocol key decides instead.
+upstream_protocol = "h1"
 
 # Limits on what a client may send.
 [service.limits]
@@ -120,7 +123,7 @@ add_via = true
 # client_certificate = ""       # with client_key: mutual TLS
 # client_key = ""
 # min_version = "1.2"
-# protocol = "h1"
+# protocol = "h1"              # "h1", "h2" or "h2-or-h1" (ALPN offers both, the peer chooses)
 
 # A service serving files from a directory instead of proxying; remove the "# " to use it.
 # Its limits, timeouts and forwarding tables take the same keys as above.

@@ -273,13 +273,10 @@ void read_upstream_tls(TableReader& reader, UpstreamTlsConfig& tls) {
     }
   }
   if (const auto* node = reader.read_string("protocol", tls.protocol)) {
-    if (tls.protocol == "h2" || tls.protocol == "h2-or-h1") {
+    if (tls.protocol != "h1" && tls.protocol != "h2" && tls.protocol != "h2-or-h1") {
       reader.report(*node, "protocol",
-                    fmt::format("\"{}\": HTTP/2 to upstreams is not supported yet; use \"h1\"",
+                    fmt::format("\"{}\": expected \"h1\", \"h2\" or \"h2-or-h1\"",
                                 escape_for_log(tls.protocol)));
-    } else if (tls.protocol != "h1") {
-      reader.report(*node, "protocol",
-                    fmt::format("\"{}\": expected \"h1\"", escape_for_log(tls.protocol)));
     }
   }
 }
@@ -371,6 +368,16 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
         "needs upstream = [\"host:port\", ...] to proxy, or a [service.files] table");
   }
 
+  if (const auto* node = reader.read_string("upstream_protocol", service.upstream_protocol)) {
+    if (service.upstream_protocol != "h1" && service.upstream_protocol != "h2") {
+      reader.report(*node, "upstream_protocol",
+                    fmt::format("\"{}\": expected \"h1\" or \"h2\"",
+                                escape_for_log(service.upstream_protocol)));
+    } else if (reader.has("upstream_tls") && service.upstream_protocol != "h1") {
+      reader.report(*node, "upstream_protocol",
+                    "with [service.upstream_tls], set its protocol key instead");
+    }
+  }
   if (reader.has("upstream_tls")) {
     if (!has_upstream) {
       reader.report_table("upstream_tls needs upstream peers");
