@@ -240,9 +240,6 @@ asio::awaitable<void> UpstreamH2Connection::serve(tls::Stream stream,
   if (close_when_idle_) {
     h2_->shutdown_gracefully();
   }
-  for (auto& stream : std::exchange(pending_, {})) {
-    submit(stream);
-  }
   flush();
 
   write_timeout_ = write_timeout;
@@ -260,6 +257,11 @@ asio::awaitable<void> UpstreamH2Connection::read_loop() {
       break;
     }
     auto received = h2_->receive(std::string_view(buffer.data(), n));
+    if (settings_seen_ && !pending_.empty()) {
+      for (auto& stream : std::exchange(pending_, {})) {
+        submit(stream);
+      }
+    }
     flush();
     kick_writer();
     if (!received) {
@@ -315,7 +317,9 @@ void UpstreamH2Connection::submit(const std::shared_ptr<UpstreamH2Stream>& strea
   if (stream->closed_home_) {
     return;  // cancelled before it started
   }
-  if (state_ == State::Connecting) {
+  if (state_ == State::Connecting || (state_ == State::Ready && !settings_seen_)) {
+    // Requests wait for the peer's SETTINGS (the first frame it sends, RFC 9113 §3.4):
+    // until then its stream limit is unknown, and streams past it would be refused.
     pending_.push_back(stream);
     return;
   }
@@ -576,6 +580,7 @@ void UpstreamH2Connection::on_goaway(std::int32_t last_stream_id, http2::ErrorCo
 }
 
 void UpstreamH2Connection::on_settings(std::uint32_t max_concurrent_streams) {
+  settings_seen_ = true;
   if (auto registry = registry_.lock()) {
     registry->set_max_streams(*this, max_concurrent_streams);
   }

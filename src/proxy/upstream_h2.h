@@ -229,6 +229,7 @@ class UpstreamH2Connection : public std::enable_shared_from_this<UpstreamH2Conne
   bool going_away_ = false;
   bool close_when_idle_ = false;
   bool reader_done_ = false;
+  bool settings_seen_ = false;  // the peer's first SETTINGS arrived
 
   // Guarded by the registry's mutex.
   std::size_t slots_used_ = 0;
