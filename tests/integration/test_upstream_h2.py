@@ -287,6 +287,18 @@ def test_a_peer_limit_of_streams_opens_more_connections(site):
               "with a limit of 5")
 
 
+def test_idle_connections_expire_by_the_pool_idle_timeout(site):
+    config = h2c_service("ORIGIN") + '\n[service.pool]\nidle_timeout = "1s"\n'
+    with Nghttpd(site) as origin, River(config.replace("ORIGIN", origin.address)) as river:
+        assert curl(river.url("proxy", "/index.html")).returncode == 0
+        assert curl(river.url("proxy", "/index.html")).returncode == 0
+        assert len(origin.connections()) == 1
+        time.sleep(2.5 * SLOWDOWN)
+        assert re.search(r"^\[id=1\].*(closed|GOAWAY)", origin.log(), re.M), "closed when idle"
+        assert curl(river.url("proxy", "/index.html")).returncode == 0
+        assert len(origin.connections()) == 2
+
+
 def test_large_bodies_both_ways_with_bounded_memory(site):
     with Nghttpd(site) as origin, River(h2c_service(origin.address)) as river:
         before = river.rss_kib()
