@@ -130,6 +130,21 @@ void read_pool(TableReader& reader, PoolConfig& pool) {
   reader.read_integer("max_idle_per_peer", pool.max_idle_per_peer, 0, kMaxInteger);
 }
 
+void read_http2(TableReader& reader, Http2Config& http2) {
+  // RFC 9113 §6.5.2 and §6.9.1: windows are at most 2^31-1; frame caps need at least 1.
+  constexpr std::uint64_t kMaxWindow = 0x7fffffff;
+  reader.read_integer("max_concurrent_streams", http2.max_concurrent_streams, 1, 0xffffffff);
+  reader.read_integer("initial_stream_window", http2.initial_stream_window, 1, kMaxWindow);
+  reader.read_integer("connection_window", http2.connection_window, 65535, kMaxWindow);
+  reader.read_integer("max_continuations", http2.max_continuations, 1, 1024);
+  reader.read_integer("reset_burst", http2.reset_burst, 1, 0xffffffff);
+  reader.read_integer("reset_refill_per_second", http2.reset_refill_per_second, 0, 0xffffffff);
+  reader.read_integer("control_frame_burst", http2.control_frame_burst, 1, 0xffffffff);
+  reader.read_integer("control_frame_refill_per_second", http2.control_frame_refill_per_second,
+                      0, 0xffffffff);
+  reader.read_integer("stream_send_buffer", http2.stream_send_buffer, 1024, kMaxInteger);
+}
+
 void read_forwarding(TableReader& reader, ForwardingConfig& forwarding) {
   reader.read_string_array("trusted_proxies", forwarding.trusted_proxies, check_trusted_proxy);
   reader.read_bool("add_via", forwarding.add_via);
@@ -369,6 +384,7 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
   read_subtable(diagnostics, reader, "limits", service.limits, read_limits);
   read_subtable(diagnostics, reader, "timeouts", service.timeouts, read_timeouts);
   read_subtable(diagnostics, reader, "pool", service.pool, read_pool);
+  read_subtable(diagnostics, reader, "http2", service.http2, read_http2);
   read_subtable(diagnostics, reader, "forwarding", service.forwarding, read_forwarding);
   reader.finish();
 }
