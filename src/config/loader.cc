@@ -168,6 +168,23 @@ std::optional<std::string> check_file_path(std::string_view value) {
   return std::nullopt;
 }
 
+/// Calls `read(table, path)` for each element of `array` (the value of `key`), reporting
+/// the elements that are not tables.
+template <typename Read>
+void for_each_table(Diagnostics& diagnostics, const TableReader& reader, std::string_view key,
+                    const toml::array& array, Read read) {
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const auto& element = *array.get(i);
+    const auto path = fmt::format("{}[{}]", reader.key_path(key), i);
+    if (const auto* table = element.as_table()) {
+      read(*table, path);
+    } else {
+      diagnostics.add(element.source(), path,
+                      fmt::format("expected a table, got {}", type_name(element.type())));
+    }
+  }
+}
+
 /// Reads `certificates = [{ certificate = "...", key = "..." }, ...]`.
 void read_certificates(Diagnostics& diagnostics, TableReader& reader,
                        std::vector<CertificateConfig>& out) {
@@ -182,16 +199,9 @@ void read_certificates(Diagnostics& diagnostics, TableReader& reader,
                   "expected a list of { certificate = \"file\", key = \"file\" } tables");
     return;
   }
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const auto& element = *array->get(i);
-    const auto path = fmt::format("{}[{}]", reader.key_path("certificates"), i);
-    const auto* table = element.as_table();
-    if (table == nullptr) {
-      diagnostics.add(element.source(), path,
-                      fmt::format("expected a table, got {}", type_name(element.type())));
-      continue;
-    }
-    TableReader pair_reader(diagnostics, *table, path);
+  for_each_table(diagnostics, reader, "certificates", *array, [&](const toml::table& table,
+                                                                  const std::string& path) {
+    TableReader pair_reader(diagnostics, table, path);
     auto& pair = out.emplace_back();
     for (auto [key, field] : {std::pair{"certificate", &pair.certificate},
                               std::pair{"key", &pair.key}}) {
@@ -204,7 +214,7 @@ void read_certificates(Diagnostics& diagnostics, TableReader& reader,
       }
     }
     pair_reader.finish();
-  }
+  });
 }
 
 void read_listener_tls(Diagnostics& diagnostics, TableReader& reader, ListenerTlsConfig& tls) {
@@ -295,17 +305,10 @@ void read_listeners(Diagnostics& diagnostics, TableReader& reader,
                               type_name(node->type())));
     return;
   }
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const auto& element = *array->get(i);
-    const auto path = fmt::format("{}[{}]", reader.key_path("listener"), i);
-    const auto* table = element.as_table();
-    if (table == nullptr) {
-      diagnostics.add(element.source(), path,
-                      fmt::format("expected a table, got {}", type_name(element.type())));
-      continue;
-    }
-    read_listener(diagnostics, *table, path, out.emplace_back());
-  }
+  for_each_table(diagnostics, reader, "listener", *array,
+                 [&](const toml::table& table, const std::string& path) {
+                   read_listener(diagnostics, table, path, out.emplace_back());
+                 });
 }
 
 /// Reads the sub-table `key` of `parent`, if present, with `read`.
