@@ -116,14 +116,14 @@ asio::awaitable<Result<void>> UpstreamH2Stream::send_body(std::string_view data,
     connection->on_body(self, std::move(bytes));
   });
   // Bounded buffering: a slow upstream holds the client's body back.
-  while (body_in_flight_ > kBodyInFlight && !done_) {
+  while (body_in_flight_ > kBodyInFlight && !done_ && !cancelled_) {
     space_signal_.expires_after(timeout);
     auto [ec] = co_await space_signal_.async_wait(net::kNoThrow);
-    if (!ec && body_in_flight_ > kBodyInFlight && !done_) {
+    if (!ec && body_in_flight_ > kBodyInFlight && !done_ && !cancelled_) {
       co_return stream_error(ErrorKind::WriteTimeout, "upstream does not take the body");
     }
   }
-  if (done_) {
+  if (done_ || cancelled_) {
     co_return stream_error(ErrorKind::ConnectionClosed, "upstream stream ended");
   }
   co_return Result<void>();
@@ -203,7 +203,11 @@ asio::awaitable<void> UpstreamH2Connection::run(H2Target target) {
   if (!opened) {
     module_log().debug("upstream h2 connect failed peer={} error={}", target.address.to_string(),
                        opened.error().context);
-    close(opened.error());
+    // The peer cannot be reached: trying the same peer again at once would only wait as
+    // long again, so the waiting requests are answered (502, 504) instead.
+    auto error = opened.error();
+    error.retryable = false;
+    close(std::move(error));
     co_return;
   }
   if (target.tls && opened->handshake_info().alpn != "h2") {
