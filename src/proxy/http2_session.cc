@@ -886,7 +886,10 @@ void Http2Session::write_access_log(const Stream& stream) {
   record.upstream_reused = stream.upstream_reused_;
   record.upstream_ms = stream.upstream_ms_;
   record.total_ms = std::chrono::duration<double, std::milli>(elapsed).count();
-  record.reason = stream.reset_ && stream.reason_.empty() ? "stream_reset" : stream.reason_;
+  // Both sides views: a ternary of a literal and a std::string would make a temporary
+  // string, and the view would outlive it.
+  record.reason = stream.reset_ && stream.reason_.empty() ? std::string_view("stream_reset")
+                                                          : std::string_view(stream.reason_);
   access_log->write(record);
 }
 

@@ -15,7 +15,7 @@ import hpack
 import pytest
 
 import h2wire
-from harness import SLOWDOWN, NginxOrigin, River, curl, free_port, run_river
+from harness import SANITIZED, SLOWDOWN, NginxOrigin, River, curl, free_port, run_river
 from tls_certs import CertificateAuthority
 
 
@@ -314,7 +314,10 @@ def test_large_bodies_both_ways_with_bounded_memory(site):
                           f"@{upload}", *args, river.url("proxy", "/index.html"), timeout=60)
             assert result.stdout == b"200", result
         grown = river.rss_kib() - before
-        assert grown < 24 * 1024, f"RSS grew by {grown} KiB for 32 MiB bodies"
+        # ASan keeps freed memory in quarantine (256 MiB by default), so RSS says nothing about
+        # what River holds there; the release run checks the bound.
+        if not SANITIZED:
+            assert grown < 24 * 1024, f"RSS grew by {grown} KiB for 32 MiB bodies"
         assert "recv DATA frame <length=16384" in origin.log()
 
 
