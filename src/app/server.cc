@@ -10,6 +10,7 @@
 #include "app/file_handler.h"
 #if RIVER_HAS_WASM
 #include "app/plugin_filter.h"
+#include "wasm/shared_state.h"
 #endif
 #include "files/file_server.h"
 #include "lb/round_robin.h"
@@ -296,6 +297,13 @@ int Server::run() {
   module_log().info("shutdown started signal={} open_connections={}", received,
              proxy::Http1Session::open_sessions());
   shutdown();
+#if RIVER_HAS_WASM
+  // TODO(#4): export plugin metrics with River's own once a metrics endpoint exists; until
+  // then their final values go to the log.
+  for (const auto& metric : wasm::PluginMetrics::instance().snapshot()) {
+    module_log().info("plugin metric name={} value={}", metric.name, metric.value);
+  }
+#endif
   module_log().info("shutdown complete");
   if (access_log_) {
     access_log_->flush();

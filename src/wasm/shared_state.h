@@ -66,7 +66,7 @@ class PluginMetrics {
   abi::Status define(abi::MetricType type, std::string_view name, std::uint32_t& id);
   /// Adds `delta`; BadArgument for a negative delta on a counter, NotFound for an unknown id.
   abi::Status increment(std::uint32_t id, std::int64_t delta);
-  /// Sets a gauge, or records a histogram sample (kept as the last value and a count).
+  /// Sets a gauge, or records a histogram sample (only the last one is kept).
   abi::Status record(std::uint32_t id, std::uint64_t value);
   abi::Status get(std::uint32_t id, std::uint64_t& value) const;
 
