@@ -393,3 +393,35 @@ def test_check_plugin_keys(tmp_path):
     assert "plugin[0].cpu_budget" in out.stderr
     assert "plugin[0].max_memory_bytes" in out.stderr
     assert "plugin[0].bogus: unknown key" in out.stderr, out.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# AssemblyScript
+
+
+def test_assemblyscript_plugin():
+    with Origin() as origin:
+        tables = plugin_table("as_add_header", configuration="from-as")
+        with River(config(origin.address, ["as_add_header"], tables)) as river:
+            head, body = head_of(get(river))
+            assert head.startswith("HTTP/1.1 200"), head
+            assert header(head, "x-river-plugin-as") == "from-as", head
+            time.sleep(0.1)
+            assert "as_add_header configured with from-as" in river.log_text()
+
+
+def test_public_sdk_plugin_runs_unchanged():
+    """sdk_headers is built against @solo-io/proxy-runtime 0.1.8 from the npm registry (ABI
+    0.2.0, AssemblyScript 0.14), unchanged; its root context is chosen by root_id."""
+    with Origin() as origin:
+        tables = plugin_table("sdk_headers", configuration="sdk-config",
+                              extra='root_id = "sdk_headers"')
+        with River(config(origin.address, ["sdk_headers"], tables, threads=2)) as river:
+            for _ in range(5):
+                head, body = head_of(get(river, "/sdk/path?x=1"))
+                assert head.startswith("HTTP/1.1 200"), (head, river.log_text())
+                assert header(head, "x-river-sdk") == "sdk-config", head
+                # The SDK exports the body callbacks, so the body travels chunked.
+                assert header(head, "transfer-encoding") == "chunked"
+                assert body == b"2\r\nok\r\n0\r\n\r\n"
+            assert origin.wait_received(b"x-sdk-path: /sdk/path?x=1\r\n")
