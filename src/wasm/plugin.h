@@ -144,6 +144,9 @@ class PluginVm {
   /// True once a fault left the instance unusable; streams still holding it skip it.
   bool is_broken() const { return broken_; }
 
+  /// The engine instance, for tests that call a module's own test exports.
+  Instance& instance_for_testing() { return *instance_; }
+
   /// The host functions (host_functions.cc).
   struct Host {
     static std::vector<HostFunction> functions(PluginVm& vm);
