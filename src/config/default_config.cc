@@ -31,6 +31,8 @@ listen = ["127.0.0.1:8080"]
 # Upstream peers, chosen round-robin: "IPv4:port", "[IPv6]:port" or "hostname:port".
 # A service has either upstream or a [service.files] table, never both.
 upstream = ["127.0.0.1:9000"]
+# Names of [[plugin]] tables (see the end of this file) run on every request, in this order.
+plugins = []
 
 # Limits on what a client may send.
 [service.limits]
@@ -113,6 +115,19 @@ add_via = true
 # [service.files]
 # root = "examples/site"
 # index = ["index.html"]
+
+# WebAssembly plugins (proxy-wasm ABI 0.2.1), attached to proxy services by name with
+# `plugins = ["name", ...]` in the service. None by default; a table looks like this:
+#
+# [[plugin]]
+# name = "add_header"                    # required, unique
+# path = "plugins/add_header.wasm"       # required
+# configuration = ""                     # handed to proxy_on_configure
+# root_id = ""                           # the plugin_root_id property
+# max_memory_bytes = 67108864            # linear memory cap per instance
+# cpu_budget = "50ms"                    # CPU time per callback
+# fail_open = false                      # on a fault: false answers 500, true passes the request on
+# max_body_bytes = 1048576               # body bytes held while the plugin pauses a body
 )toml";
 }
 
