@@ -13,7 +13,7 @@ fi
 build_dir=$(cd "$1" && pwd)
 seconds=$2
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=(fuzz_request_parser fuzz_response_parser fuzz_chunked)
+targets=(fuzz_request_parser fuzz_response_parser fuzz_chunked fuzz_config fuzz_h2_request)
 
 failed=()
 for target in "${targets[@]}"; do
@@ -28,9 +28,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$work/corpus" "$work/crashes"
   cp "$fuzz_dir/corpus/$target/"* "$work/corpus/"
 
+  # A target's own dictionary when it has one, the HTTP/1 one otherwise.
+  dict="$fuzz_dir/$target.dict"
+  [ -f "$dict" ] || dict="$fuzz_dir/http1.dict"
   echo "fuzz: running $target for ${seconds}s"
   if "$binary" -max_total_time="$seconds" -timeout=10 -max_len=16384 \
-      -dict="$fuzz_dir/http1.dict" -artifact_prefix="$work/crashes/" -print_final_stats=1 \
+      -dict="$dict" -artifact_prefix="$work/crashes/" -print_final_stats=1 \
       "$work/corpus" >"$work/log" 2>&1; then
     runs=$(grep -o 'number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)
     echo "fuzz: $target ok (${runs:-?} runs, corpus $(ls "$work/corpus" | wc -l) files)"

@@ -9,15 +9,17 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   # Libraries (the engine and the application)
   libboost1.81-dev libssl-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  libcli11-dev libre2-dev
+  libcli11-dev libre2-dev libnghttp2-dev
   # Tests, benchmarks, fuzzing
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev llvm-14
-  python3 python3-pytest
+  python3 python3-pytest python3-hpack
   # WASM plugins: clang-14 (above) compiles them for wasm32-wasi against wasi-libc and links
   # with lld-14; libclang-rt-14-dev-wasm32 holds the wasm32 compiler-rt builtins.
   lld-14 wasi-libc libclang-rt-14-dev-wasm32
   # Real peers for integration tests and benchmarks
   curl nginx-light netcat-openbsd wrk procps
+  # HTTP/2 clients (nghttp, h2load) and server (nghttpd)
+  nghttp2-client nghttp2-server
 )
 
 missing=()

@@ -16,6 +16,7 @@
 #include "lb/round_robin.h"
 #include "proxy/connection.h"
 #include "proxy/http1_session.h"
+#include "proxy/http2_session.h"
 #include "proxy/proxy_handler.h"
 
 namespace river::app {
@@ -45,6 +46,11 @@ asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> p
       pool->sweep();
     }
   }
+}
+
+/// Client connections open now, HTTP/1 and HTTP/2, across all workers.
+std::size_t open_connections() {
+  return proxy::Http1Session::open_sessions() + proxy::Http2Session::open_sessions();
 }
 
 /// The host part of an upstream entry: "api.internal" of "api.internal:443", "::1" of
@@ -138,6 +144,19 @@ Result<void> Server::add_service(const config::ServiceConfig& service,
   session->keepalive_timeout = service.timeouts.keepalive;
   session->write_idle_timeout = service.timeouts.downstream_write_idle;
   session->access_log = access_log_;
+  const auto& http2 = service.http2;
+  session->http2 = proxy::Http2Options{
+      .max_concurrent_streams = static_cast<std::uint32_t>(http2.max_concurrent_streams),
+      .initial_stream_window = static_cast<std::uint32_t>(http2.initial_stream_window),
+      .connection_window = static_cast<std::uint32_t>(http2.connection_window),
+      .max_continuations = static_cast<std::size_t>(http2.max_continuations),
+      .reset_burst = static_cast<std::uint32_t>(http2.reset_burst),
+      .reset_refill_per_second = static_cast<std::uint32_t>(http2.reset_refill_per_second),
+      .control_frame_burst = static_cast<std::uint32_t>(http2.control_frame_burst),
+      .control_frame_refill_per_second =
+          static_cast<std::uint32_t>(http2.control_frame_refill_per_second),
+      .stream_send_buffer = static_cast<std::size_t>(http2.stream_send_buffer),
+  };
 
   std::shared_ptr<proxy::Handler> handler;
   if (service.has_files) {
@@ -235,8 +254,12 @@ Result<std::shared_ptr<const proxy::ListenerProtocols>> Server::listener_protoco
   options.session_tickets = tls.session_tickets;
   options.ticket_key_rotation =
       std::chrono::duration_cast<std::chrono::seconds>(tls.ticket_key_rotation);
-  // TODO(#3): offer "h2" first when protocols->h2, once HTTP/2 sessions exist.
-  options.alpn = {"http/1.1"};
+  // RFC 9113 §3.2: "h2" first, so a client offering both gets HTTP/2.
+  if (protocols->h2) {
+    options.alpn = {"h2", "http/1.1"};
+  } else {
+    options.alpn = {"http/1.1"};
+  }
 
   auto context = tls::ServerContext::create(options);
   if (!context) {
@@ -295,7 +318,7 @@ int Server::run() {
   signals_context.run();
 
   module_log().info("shutdown started signal={} open_connections={}", received,
-             proxy::Http1Session::open_sessions());
+             open_connections());
   shutdown();
 #if RIVER_HAS_WASM
   // TODO(#4): export plugin metrics with River's own once a metrics endpoint exists; until
@@ -316,14 +339,17 @@ void Server::shutdown() {
     listener->close();
   }
   for (unsigned i = 0; i < workers_->size(); ++i) {
-    asio::post(workers_->context(i), [] { proxy::Http1Session::drain_sessions_on_this_worker(); });
+    asio::post(workers_->context(i), [] {
+      proxy::Http1Session::drain_sessions_on_this_worker();
+      proxy::Http2Session::drain_sessions_on_this_worker();
+    });
   }
 
   const auto deadline = net::Clock::now() + config_->system.shutdown_grace;
-  while (proxy::Http1Session::open_sessions() > 0 && net::Clock::now() < deadline) {
+  while (open_connections() > 0 && net::Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (const auto left = proxy::Http1Session::open_sessions(); left > 0) {
+  if (const auto left = open_connections(); left > 0) {
     module_log().warn("shutdown grace period over, closing connections open_connections={}", left);
   }
   workers_->stop();

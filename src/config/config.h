@@ -82,6 +82,31 @@ struct PoolConfig {
   bool operator==(const PoolConfig&) const = default;
 };
 
+/// HTTP/2 client connections: `[service.http2]`. `limits` and `timeouts` apply to them too
+/// (max_header_bytes is advertised as SETTINGS_MAX_HEADER_LIST_SIZE).
+struct Http2Config {
+  /// SETTINGS_MAX_CONCURRENT_STREAMS: requests in flight on one connection.
+  std::uint64_t max_concurrent_streams = 100;
+  /// SETTINGS_INITIAL_WINDOW_SIZE: request body bytes per stream sent ahead of the handler.
+  std::uint64_t initial_stream_window = 64 * 1024;
+  /// Request body bytes sent ahead of the handlers across one connection.
+  std::uint64_t connection_window = 1024 * 1024;
+  /// CONTINUATION frames allowed after one HEADERS frame.
+  std::uint64_t max_continuations = 8;
+  /// Stream resets (sent or received) a connection may cause at once, and refilled per
+  /// second; past them GOAWAY(ENHANCE_YOUR_CALM).
+  std::uint64_t reset_burst = 200;
+  std::uint64_t reset_refill_per_second = 20;
+  /// PING/SETTINGS/PRIORITY/empty DATA/excess WINDOW_UPDATE frames allowed at once, and
+  /// refilled per second; past them GOAWAY(ENHANCE_YOUR_CALM).
+  std::uint64_t control_frame_burst = 1000;
+  std::uint64_t control_frame_refill_per_second = 100;
+  /// Response body bytes buffered per stream before the handler waits for the client.
+  std::uint64_t stream_send_buffer = 64 * 1024;
+
+  bool operator==(const Http2Config&) const = default;
+};
+
 /// Serving files from a directory: `[service.files]`.
 struct FilesConfig {
   /// Directory whose contents are served. Relative paths are relative to the working
@@ -224,6 +249,7 @@ struct ServiceConfig {
   LimitsConfig limits;
   TimeoutsConfig timeouts;
   PoolConfig pool;
+  Http2Config http2;
   ForwardingConfig forwarding;
   /// Names of `[[plugin]]` tables run on each request, in this order. Proxy services only.
   std::vector<std::string> plugins;

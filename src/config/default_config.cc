@@ -71,6 +71,24 @@ idle_timeout = "60s"
 # Most idle connections kept per upstream peer, across all workers; 0 disables reuse.
 max_idle_per_peer = 128
 
+# HTTP/2 client connections (h2 listeners); limits and timeouts above apply to them too.
+[service.http2]
+# SETTINGS_MAX_CONCURRENT_STREAMS: requests in flight on one connection.
+max_concurrent_streams = 100
+# Request body bytes a client may send per stream, and per connection, ahead of River.
+initial_stream_window = 65536
+connection_window = 1048576
+# CONTINUATION frames allowed after one HEADERS frame.
+max_continuations = 8
+# Stream resets (either way) allowed at once and refilled per second, then GOAWAY.
+reset_burst = 200
+reset_refill_per_second = 20
+# PING/SETTINGS/PRIORITY/empty DATA/excess WINDOW_UPDATE frames, likewise.
+control_frame_burst = 1000
+control_frame_refill_per_second = 100
+# Response body bytes buffered per stream before River waits for the client.
+stream_send_buffer = 65536
+
 # How X-Forwarded-* and Forwarded fields are handled.
 [service.forwarding]
 # Addresses or CIDR ranges ("10.0.0.0/8", "fd00::/8") of proxies in front of River whose

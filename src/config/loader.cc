@@ -130,6 +130,21 @@ void read_pool(TableReader& reader, PoolConfig& pool) {
   reader.read_integer("max_idle_per_peer", pool.max_idle_per_peer, 0, kMaxInteger);
 }
 
+void read_http2(TableReader& reader, Http2Config& http2) {
+  // RFC 9113 §6.5.2 and §6.9.1: windows are at most 2^31-1; frame caps need at least 1.
+  constexpr std::uint64_t kMaxWindow = 0x7fffffff;
+  reader.read_integer("max_concurrent_streams", http2.max_concurrent_streams, 1, 0xffffffff);
+  reader.read_integer("initial_stream_window", http2.initial_stream_window, 1, kMaxWindow);
+  reader.read_integer("connection_window", http2.connection_window, 65535, kMaxWindow);
+  reader.read_integer("max_continuations", http2.max_continuations, 1, 1024);
+  reader.read_integer("reset_burst", http2.reset_burst, 1, 0xffffffff);
+  reader.read_integer("reset_refill_per_second", http2.reset_refill_per_second, 0, 0xffffffff);
+  reader.read_integer("control_frame_burst", http2.control_frame_burst, 1, 0xffffffff);
+  reader.read_integer("control_frame_refill_per_second", http2.control_frame_refill_per_second,
+                      0, 0xffffffff);
+  reader.read_integer("stream_send_buffer", http2.stream_send_buffer, 1024, kMaxInteger);
+}
+
 void read_forwarding(TableReader& reader, ForwardingConfig& forwarding) {
   reader.read_string_array("trusted_proxies", forwarding.trusted_proxies, check_trusted_proxy);
   reader.read_bool("add_via", forwarding.add_via);
@@ -153,6 +168,23 @@ std::optional<std::string> check_file_path(std::string_view value) {
   return std::nullopt;
 }
 
+/// Calls `read(table, path)` for each element of `array` (the value of `key`), reporting
+/// the elements that are not tables.
+template <typename Read>
+void for_each_table(Diagnostics& diagnostics, const TableReader& reader, std::string_view key,
+                    const toml::array& array, Read read) {
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const auto& element = *array.get(i);
+    const auto path = fmt::format("{}[{}]", reader.key_path(key), i);
+    if (const auto* table = element.as_table()) {
+      read(*table, path);
+    } else {
+      diagnostics.add(element.source(), path,
+                      fmt::format("expected a table, got {}", type_name(element.type())));
+    }
+  }
+}
+
 /// Reads `certificates = [{ certificate = "...", key = "..." }, ...]`.
 void read_certificates(Diagnostics& diagnostics, TableReader& reader,
                        std::vector<CertificateConfig>& out) {
@@ -167,16 +199,9 @@ void read_certificates(Diagnostics& diagnostics, TableReader& reader,
                   "expected a list of { certificate = \"file\", key = \"file\" } tables");
     return;
   }
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const auto& element = *array->get(i);
-    const auto path = fmt::format("{}[{}]", reader.key_path("certificates"), i);
-    const auto* table = element.as_table();
-    if (table == nullptr) {
-      diagnostics.add(element.source(), path,
-                      fmt::format("expected a table, got {}", type_name(element.type())));
-      continue;
-    }
-    TableReader pair_reader(diagnostics, *table, path);
+  for_each_table(diagnostics, reader, "certificates", *array, [&](const toml::table& table,
+                                                                  const std::string& path) {
+    TableReader pair_reader(diagnostics, table, path);
     auto& pair = out.emplace_back();
     for (auto [key, field] : {std::pair{"certificate", &pair.certificate},
                               std::pair{"key", &pair.key}}) {
@@ -189,7 +214,7 @@ void read_certificates(Diagnostics& diagnostics, TableReader& reader,
       }
     }
     pair_reader.finish();
-  }
+  });
 }
 
 void read_listener_tls(Diagnostics& diagnostics, TableReader& reader, ListenerTlsConfig& tls) {
@@ -283,17 +308,10 @@ void read_listeners(Diagnostics& diagnostics, TableReader& reader,
                               type_name(node->type())));
     return;
   }
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const auto& element = *array->get(i);
-    const auto path = fmt::format("{}[{}]", reader.key_path("listener"), i);
-    const auto* table = element.as_table();
-    if (table == nullptr) {
-      diagnostics.add(element.source(), path,
-                      fmt::format("expected a table, got {}", type_name(element.type())));
-      continue;
-    }
-    read_listener(diagnostics, *table, path, out.emplace_back());
-  }
+  for_each_table(diagnostics, reader, "listener", *array,
+                 [&](const toml::table& table, const std::string& path) {
+                   read_listener(diagnostics, table, path, out.emplace_back());
+                 });
 }
 
 /// Reads the sub-table `key` of `parent`, if present, with `read`.
@@ -472,6 +490,7 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
   read_subtable(diagnostics, reader, "limits", service.limits, read_limits);
   read_subtable(diagnostics, reader, "timeouts", service.timeouts, read_timeouts);
   read_subtable(diagnostics, reader, "pool", service.pool, read_pool);
+  read_subtable(diagnostics, reader, "http2", service.http2, read_http2);
   read_subtable(diagnostics, reader, "forwarding", service.forwarding, read_forwarding);
   reader.read_string_array("plugins", service.plugins, check_plugin_name);
   reader.finish();

@@ -3,7 +3,15 @@
 namespace river::http {
 
 std::string_view to_string(Version version) {
-  return version == Version::Http10 ? "HTTP/1.0" : "HTTP/1.1";
+  switch (version) {
+    case Version::Http10:
+      return "HTTP/1.0";
+    case Version::Http11:
+      return "HTTP/1.1";
+    case Version::Http2:
+      return "HTTP/2.0";
+  }
+  return "HTTP/1.1";
 }
 
 bool is_idempotent(std::string_view method) {

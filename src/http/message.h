@@ -12,9 +12,11 @@
 
 namespace river::http {
 
-enum class Version { Http10, Http11 };
+/// Http2: a request that arrived on an HTTP/2 stream (the message model is the same; the
+/// framing rules differ, see http2/request.h).
+enum class Version { Http10, Http11, Http2 };
 
-/// "HTTP/1.0" or "HTTP/1.1".
+/// "HTTP/1.0", "HTTP/1.1" or "HTTP/2.0".
 std::string_view to_string(Version version);
 
 struct RequestHead {

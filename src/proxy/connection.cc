@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "net/watchdog.h"
+#include "proxy/http2_session.h"
 #include "observe/log.h"
 
 namespace river::proxy {
@@ -30,9 +31,8 @@ void start_http1(tls::Stream stream, std::string client_ip,
 void start_http2(tls::Stream stream, std::string client_ip,
                  std::shared_ptr<const SessionOptions> options, std::shared_ptr<Handler> handler,
                  std::string_view already_read) {
-  // TODO(#3): HTTP/2 sessions; until they exist no listener offers h2, so this is not reached.
-  start_http1(std::move(stream), std::move(client_ip), std::move(options), std::move(handler),
-              already_read);
+  Http2Session::start(std::move(stream), std::move(client_ip), std::string(already_read),
+                      std::move(options), std::move(handler));
 }
 
 /// Reads until the bytes read either start with the HTTP/2 preface or cannot, and returns

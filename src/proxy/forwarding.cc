@@ -55,6 +55,18 @@ bool is_nominated(std::string_view name, const std::vector<std::string_view>& no
   return false;
 }
 
+std::string_view via_version(http::Version version) {
+  switch (version) {
+    case http::Version::Http10:
+      return "1.0";
+    case http::Version::Http11:
+      return "1.1";
+    case http::Version::Http2:
+      return "2";
+  }
+  return "1.1";
+}
+
 /// Forwarding fields that only a trusted proxy may set.
 bool is_forwarding_field(std::string_view name) {
   return iequals(name, "X-Forwarded-For") || iequals(name, "X-Forwarded-Proto") ||
@@ -186,8 +198,8 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
   }
 
   if (policy.add_via) {
-    const auto via = fmt::format("{} river", request.version == http::Version::Http10 ? "1.0"
-                                                                                     : "1.1");
+    // RFC 9110 §7.6.3: the protocol version as received, "2" for HTTP/2.
+    const auto via = fmt::format("{} river", via_version(request.version));
     if (auto existing = request.headers.get("Via")) {
       fields.set("Via", fmt::format("{}, {}", request.headers.joined("Via"), via));
     } else {
@@ -221,7 +233,7 @@ UpstreamRequest make_upstream_request(const http::RequestHead& request,
 void clean_upstream_response(http::ResponseHead& response, const ForwardingPolicy& policy) {
   strip_hop_by_hop(response.headers);
   if (policy.add_via) {
-    const auto via = response.version == http::Version::Http10 ? "1.0 river" : "1.1 river";
+    const auto via = fmt::format("{} river", via_version(response.version));
     if (response.headers.contains("Via")) {
       response.headers.set("Via", fmt::format("{}, {}", response.headers.joined("Via"), via));
     } else {

@@ -23,6 +23,7 @@
 #include "net/watchdog.h"
 #include "observe/log.h"
 #include "proxy/exchange.h"
+#include "proxy/http2_options.h"
 #include "tls/stream.h"
 
 namespace river::proxy {
@@ -40,6 +41,8 @@ struct SessionOptions {
   std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds write_idle_timeout = std::chrono::seconds(60);
   std::shared_ptr<observe::AccessLog> access_log;
+  /// Settings of HTTP/2 connections (Http2Session); the timeouts above apply to them too.
+  Http2Options http2;
 };
 
 class Http1Session final : public Exchange, public std::enable_shared_from_this<Http1Session> {

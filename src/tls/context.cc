@@ -35,8 +35,8 @@ Result<void> apply_common(SSL_CTX* ctx, Version min_version, const std::string& 
                           const std::string& ciphersuites, const std::string& groups) {
   SSL_CTX_set_min_proto_version(ctx, to_openssl(min_version));
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 
   const auto& cipher_list = ciphers.empty() ? std::string(kDefaultCiphers) : ciphers;
@@ -44,8 +44,7 @@ Result<void> apply_common(SSL_CTX* ctx, Version min_version, const std::string& 
     return setup_error("invalid TLS 1.2 cipher list '" + cipher_list + "': " + openssl_errors());
   }
   if (!ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, ciphersuites.c_str()) != 1) {
-    return setup_error("invalid TLS 1.3 cipher suites '" + ciphersuites +
-                       "': " + openssl_errors());
+    return setup_error("invalid TLS 1.3 cipher suites '" + ciphersuites + "': " + openssl_errors());
   }
   const auto& group_list = groups.empty() ? std::string(kDefaultGroups) : groups;
   if (SSL_CTX_set1_groups_list(ctx, group_list.c_str()) != 1) {
@@ -56,8 +55,7 @@ Result<void> apply_common(SSL_CTX* ctx, Version min_version, const std::string& 
 
 Result<void> load_pair(SSL_CTX* ctx, const CertificateFiles& files) {
   if (SSL_CTX_use_certificate_chain_file(ctx, files.certificate.c_str()) != 1) {
-    return setup_error("cannot load certificate '" + files.certificate +
-                       "': " + openssl_errors());
+    return setup_error("cannot load certificate '" + files.certificate + "': " + openssl_errors());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
     if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
@@ -138,9 +136,8 @@ int ticket_key_callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
   char digest[] = "SHA256";
   auto mac_params = [&](const TicketKeys::Key& key) {
     std::array<OSSL_PARAM, 3> params = {
-        OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
-                                          const_cast<unsigned char*>(key.hmac.data()),
-                                          key.hmac.size()),
+        OSSL_PARAM_construct_octet_string(
+            OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(key.hmac.data()), key.hmac.size()),
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end()};
     return EVP_MAC_CTX_set_params(mac, params.data()) == 1;
@@ -273,8 +270,8 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const ServerOptions
   for (const auto& files : options.certificates) {
     auto entry = std::make_unique<Impl::Entry>();
     SSL_CTX* ctx = entry->context.native_handle();
-    if (auto applied = apply_common(ctx, options.min_version, options.ciphers,
-                                    options.ciphersuites, options.groups);
+    if (auto applied = apply_common(ctx, options.min_version, options.ciphers, options.ciphersuites,
+                                    options.groups);
         !applied) {
       return applied.error();
     }

@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-
 #include <unistd.h>
 
 #include <boost/asio/ip/address.hpp>

@@ -13,11 +13,10 @@
 // A Stream belongs to one worker's executor, like the socket under it.
 #pragma once
 
+#include <boost/asio/ssl/stream.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/ssl/stream.hpp>
 
 #include "net/asio.h"
 

@@ -138,7 +138,9 @@ def _refused(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return False
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
+        # A reset: the connection reached the backlog just as the listener closed, and the
+        # kernel dropped it unserved.
         return True
 
 

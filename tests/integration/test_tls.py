@@ -267,7 +267,9 @@ def test_the_bundled_tls_example_starts_from_the_repository_root():
     # The example is run as it is, on its own ports (127.0.0.1:8443 and :9000).
     from harness import REPO
     with River((REPO / "examples" / "tls-h2.toml").read_text()) as river:
-        result = curl("-k", "https://127.0.0.1:8443/")
+        result = curl("-k", "--http2", "-w", "\nversion=%{http_version}", "https://127.0.0.1:8443/")
         assert result.returncode == 0, result.stderr
         assert b"River quickstart" in result.stdout
-        assert "protocol=HTTP/1.1" in "\n".join(river.wait_access_lines(2))
+        assert result.stdout.endswith(b"\nversion=2"), result.stdout[-40:]
+        lines = river.wait_access_lines(2)
+        assert any("service=proxy" in l and "protocol=HTTP/2.0" in l for l in lines), lines

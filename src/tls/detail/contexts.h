@@ -6,18 +6,17 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
-#include <optional>
-#include <string_view>
-#include <utility>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "net/asio.h"
 #include "tls/context.h"
@@ -51,8 +50,8 @@ class TicketKeys {
 
   std::chrono::seconds rotation_;
   std::mutex mutex_;
-  Key current_;               // guarded by mutex_
-  std::optional<Key> previous_;  // guarded by mutex_
+  Key current_;                        // guarded by mutex_
+  std::optional<Key> previous_;        // guarded by mutex_
   net::Clock::time_point rotated_at_;  // guarded by mutex_
 };
 
@@ -65,8 +64,8 @@ struct ServerContext::Impl {
   };
 
   std::vector<std::unique_ptr<Entry>> entries;  // [0] is the default
-  std::vector<unsigned char> alpn_wire;          // River's preference, ALPN wire format
-  std::unique_ptr<TicketKeys> ticket_keys;       // null when tickets are off
+  std::vector<unsigned char> alpn_wire;         // River's preference, ALPN wire format
+  std::unique_ptr<TicketKeys> ticket_keys;      // null when tickets are off
 };
 
 struct ClientContext::Impl {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "http1/serializer.h"
+#include "http2/request.h"
+
 namespace river::proxy {
 namespace {
 
@@ -189,6 +192,27 @@ TEST(Forwarding, AcceptsOnlyMatchingWebSocketSwitch) {
   http::ResponseHead no_upgrade;
   no_upgrade.status = 101;
   EXPECT_FALSE(is_valid_websocket_switch(no_upgrade));
+}
+
+TEST(Forwarding, Http2RequestReachesHttp1UpstreamWithOneCookieLineAndVia2) {
+  // C29: split cookie fields arrive joined; the HTTP/1 head carries exactly one Cookie line.
+  http2::RequestBuilder builder({});
+  for (const auto& [name, value] : std::initializer_list<std::pair<const char*, const char*>>{
+           {":method", "POST"}, {":scheme", "https"}, {":authority", "a.test"},
+           {":path", "/p"}, {"cookie", "a=1"}, {"cookie", "b=2"}, {"te", "trailers"}}) {
+    builder.add(name, value);
+  }
+  ASSERT_EQ(builder.finish(false), http2::Verdict::Ok);
+  const auto out =
+      make_upstream_request(builder.head(), builder.framing(), {"10.0.0.1", "https"}, {}).head;
+  std::string bytes;
+  http1::write_request_head(out, bytes);
+  EXPECT_EQ(bytes.find("POST /p HTTP/1.1\r\nhost: a.test\r\n"), 0u) << bytes;
+  EXPECT_NE(bytes.find("\r\ncookie: a=1; b=2\r\n"), std::string::npos) << bytes;
+  EXPECT_EQ(bytes.find("cookie:"), bytes.rfind("cookie:")) << bytes;
+  EXPECT_NE(bytes.find("\r\nVia: 2 river\r\n"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << bytes;
+  EXPECT_EQ(bytes.find("\r\nte:"), std::string::npos) << bytes;
 }
 
 }  // namespace
