@@ -31,7 +31,7 @@ listen = ["127.0.0.1:8080"]
 # Upstream peers, chosen round-robin: "IPv4:port", "[IPv6]:port" or "hostname:port".
 # A service has either upstream or a [service.files] table, never both.
 upstream = ["127.0.0.1:9000"]
-# Names of [[plugin]] tables (see the end of this file) run on every request, in this order.
+# Names of [[plugin]] tables (see below) run on every request, in this order.
 plugins = []
 
 # Limits on what a client may send.
@@ -124,16 +124,6 @@ add_via = true
 # min_version = "1.2"
 # protocol = "h1"
 
-# A service serving files from a directory instead of proxying; remove the "# " to use it.
-# Its limits, timeouts and forwarding tables take the same keys as above.
-# [[service]]
-# name = "site"
-# listen = ["127.0.0.1:8081"]
-#
-# [service.files]
-# root = "examples/site"
-# index = ["index.html"]
-
 # WebAssembly plugins (proxy-wasm ABI 0.2.1), attached to proxy services by name with
 # `plugins = ["name", ...]` in the service. None by default; a table looks like this:
 #
@@ -146,6 +136,16 @@ add_via = true
 # cpu_budget = "50ms"                    # CPU time per callback
 # fail_open = false                      # on a fault: false answers 500, true passes the request on
 # max_body_bytes = 1048576               # body bytes held while the plugin pauses a body
+
+# A service serving files from a directory instead of proxying; remove the "# " to use it.
+# Its limits, timeouts and forwarding tables take the same keys as above.
+# [[service]]
+# name = "site"
+# listen = ["127.0.0.1:8081"]
+#
+# [service.files]
+# root = "examples/site"
+# index = ["index.html"]
 )toml";
 }
 

@@ -425,3 +425,30 @@ def test_public_sdk_plugin_runs_unchanged():
                 assert header(head, "transfer-encoding") == "chunked"
                 assert body == b"2\r\nok\r\n0\r\n\r\n"
             assert origin.wait_received(b"x-sdk-path: /sdk/path?x=1\r\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP/2 clients
+
+
+def test_plugins_run_for_http2_requests():
+    from h2wire import h2c_config
+
+    body = b"hello river"
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    with Origin(reply_with(response)) as origin:
+        text = h2c_config(origin.address,
+                          extra_service='plugins = ["add_header", "rewrite_body", "deny_path"]')
+        text += plugin_table("add_header") + plugin_table("rewrite_body")
+        text += plugin_table("deny_path", configuration="/admin")
+        with River(text) as river:
+            out = curl("--http2-prior-knowledge", "-i", river.url("proxy", "/"))
+            assert out.returncode == 0, out.stderr
+            head, got = head_of(out.stdout)
+            assert head.startswith("HTTP/2 200"), head
+            assert header(head, "x-river-plugin") == "add_header", head
+            assert got == b"hello RIVER"
+            out = curl("--http2-prior-knowledge", "-i", river.url("proxy", "/admin/x"))
+            head, got = head_of(out.stdout)
+            assert head.startswith("HTTP/2 403"), head
+            assert got == b"forbidden by plugin deny_path\n"
