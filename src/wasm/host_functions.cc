@@ -400,7 +400,8 @@ std::vector<HostFunction> PluginVm::Host::functions(PluginVm& vm) {
     if (level > static_cast<std::uint32_t>(abi::LogLevel::Critical)) {
       return status(Status::BadArgument);
     }
-    auto message = read_string(instance, arg(a, 1), std::min<std::uint32_t>(arg(a, 2), kMaxLogBytes));
+    const auto size = std::min<std::uint32_t>(arg(a, 2), kMaxLogBytes);
+    auto message = read_string(instance, arg(a, 1), size);
     if (!message) {
       return status(Status::InvalidMemoryAccess);
     }
@@ -542,8 +543,8 @@ std::vector<HostFunction> PluginVm::Host::functions(PluginVm& vm) {
         if (!view) {
           return status(why);
         }
-        return finish_copy(
-            copy_out(instance, abi::encode_pairs(StreamAccess::pairs(*view)), arg(a, 1), arg(a, 2)));
+        const auto pairs = abi::encode_pairs(StreamAccess::pairs(*view));
+        return finish_copy(copy_out(instance, pairs, arg(a, 1), arg(a, 2)));
       });
   add("env", "proxy_get_header_map_size", 2,
       [arg](PluginVm& vm, Instance& instance, std::span<const Value> a) -> Result<Value> {
@@ -641,7 +642,8 @@ std::vector<HostFunction> PluginVm::Host::functions(PluginVm& vm) {
           return status(Status::InvalidMemoryAccess);
         }
         auto pairs = abi::decode_pairs(*headers);
-        if (code < 200 || code > 599 || !pairs || body->size() > vm.plugin().options().max_body_bytes) {
+        const auto limit = vm.plugin().options().max_body_bytes;
+        if (code < 200 || code > 599 || !pairs || body->size() > limit) {
           return status(Status::BadArgument);
         }
         for (auto& [key, value] : *pairs) {
@@ -803,9 +805,9 @@ std::vector<HostFunction> PluginVm::Host::functions(PluginVm& vm) {
           if (arg(a, 0) == 0) {
             now = nanoseconds_since_epoch();
           } else if (arg(a, 0) == 1) {
-            now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                 std::chrono::steady_clock::now().time_since_epoch())
-                                                 .count());
+            const auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
+            now = static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(since_boot).count());
           } else {
             return wasi_errno(abi::wasi::kNotsup);
           }

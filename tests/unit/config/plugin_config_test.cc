@@ -68,7 +68,9 @@ max_body_bytes = 4096
 }
 
 TEST(PluginConfig, RejectsUnknownPluginName) {
-  EXPECT_EQ(load_error(std::string(kServiceWithPlugins) + "[[plugin]]\nname = \"a\"\npath = \"a\"\n"),
+  const std::string text =
+      std::string(kServiceWithPlugins) + "[[plugin]]\nname = \"a\"\npath = \"a\"\n";
+  EXPECT_EQ(load_error(text),
             "river.toml:5: service[0].plugins[0]: unknown plugin \"b\": no [[plugin]] table has "
             "that name");
 }
