@@ -72,6 +72,15 @@ cleanup_all() {
   done
 }
 
+# tcp_passive_opens: TCP connections accepted so far on this machine (network namespace),
+# PassiveOpens in /proc/net/snmp.
+tcp_passive_opens() {
+  awk '$1 == "Tcp:" {
+    if (!column) { for (i = 2; i <= NF; i++) if ($i == "PassiveOpens") column = i }
+    else { print $column; exit }
+  }' /proc/net/snmp
+}
+
 cpu_of() { "$PYTHON" "$BENCH_DIR/procstat.py" cpu "$1"; }
 rss_of() { "$PYTHON" "$BENCH_DIR/procstat.py" rss "$1"; }
 
@@ -111,11 +120,12 @@ EOF
 
 # write_origin_conf DIR WORKERS ACCESS_LOG PORT...: the origin nginx. It answers /small with
 # a 13-byte body and serves DIR/www (so /files/1m.bin). ACCESS_LOG is "off" or a path that
-# gets one line per request: "pid connection-serial port status".
+# gets one line per request: "pid connection-serial port status protocol". A PORT written
+# "PORT:tls" listens with TLS and HTTP/2 (ALPN), with the certificate $BENCH_CERT/$BENCH_KEY.
 write_origin_conf() {
   local dir=$1 workers=$2 access=$3
   shift 3
-  local port
+  local port tls=0
   {
     nginx_main "$dir" "$workers"
     echo "http {"
@@ -123,7 +133,7 @@ write_origin_conf() {
     if [[ "$access" == off ]]; then
       echo "  access_log off;"
     else
-      echo "  log_format conn '\$pid \$connection \$server_port \$status';"
+      echo "  log_format conn '\$pid \$connection \$server_port \$status \$server_protocol';"
       echo "  access_log $access conn;"
     fi
     cat <<EOF
@@ -133,8 +143,16 @@ write_origin_conf() {
   server {
 EOF
     for port in "$@"; do
-      echo "    listen 127.0.0.1:$port;"
+      if [[ "$port" == *:tls ]]; then
+        echo "    listen 127.0.0.1:${port%:tls} ssl http2;"
+        tls=1
+      else
+        echo "    listen 127.0.0.1:$port;"
+      fi
     done
+    if ((tls)); then
+      nginx_tls_settings
+    fi
     cat <<EOF
     root $dir/www;
     location = /small {
@@ -166,6 +184,38 @@ nginx_proxy_headers() {
 EOF
 }
 
+# make_cert DIR: a self-signed ECDSA P-256 certificate for localhost and 127.0.0.1, valid
+# for two days, as DIR/cert.pem and DIR/key.pem; sets BENCH_CERT and BENCH_KEY.
+make_cert() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -sha256 -nodes \
+    -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1 \
+    || die "openssl could not make a certificate; see $dir/openssl.log"
+  chmod a+r "$dir/cert.pem" "$dir/key.pem"
+  BENCH_CERT="$dir/cert.pem"
+  BENCH_KEY="$dir/key.pem"
+}
+
+# nginx_tls_settings: the TLS part of an nginx server block, matching River's listener
+# defaults (TLS 1.2 and 1.3, groups X25519:P-256:P-384, OpenSSL's TLS 1.3 cipher suites)
+# with resumption off on both (River: session_tickets = false; River keeps no server-side
+# session cache), so every new connection is a full handshake.
+nginx_tls_settings() {
+  cat <<EOF
+    ssl_certificate $BENCH_CERT;
+    ssl_certificate_key $BENCH_KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ecdh_curve X25519:prime256v1:secp384r1;
+    ssl_session_tickets off;
+    ssl_session_cache off;
+EOF
+  if [[ -n "${TLS_CIPHERSUITES:-}" ]]; then
+    echo "    ssl_conf_command Ciphersuites $TLS_CIPHERSUITES;"
+  fi
+}
+
 # write_nginx_proxy_conf DIR WORKERS "LISTEN_PORT:ORIGIN_PORT"...: nginx as a reverse proxy,
 # one server block and one upstream block (with a keep-alive cache of 64 idle connections
 # per worker) for each pair.
@@ -188,6 +238,12 @@ write_nginx_proxy_conf() {
   }
   server {
     listen 127.0.0.1:${pair%%:*};
+EOF
+      if [[ -n "${PROXY_TLS_PORT:-}" ]]; then
+        echo "    listen 127.0.0.1:$PROXY_TLS_PORT ssl http2;"
+        nginx_tls_settings
+      fi
+      cat <<EOF
     location / {
       proxy_pass http://origin_$index;
     }
@@ -202,6 +258,11 @@ EOF
 # write_river_conf DIR THREADS "LISTEN_PORT:ORIGIN_PORT"...: River with one proxy service
 # per pair, every other setting at its default except the access log (off, as for nginx)
 # and the process log level (warn, as nginx's error_log here).
+# With PROXY_TLS_PORT set (one pair only), the service also has a TLS listener on that port
+# (HTTP/2 and HTTP/1.1 by ALPN, the default) with $BENCH_CERT, tickets off as for nginx.
+# With UPSTREAM_H2_CA set, the service speaks HTTP/2 over TLS to its upstream
+# ([service.upstream_tls] protocol = "h2", or $UPSTREAM_H2_PROTOCOL), verifying it against
+# that CA file, and its listen port serves HTTP/2 with prior knowledge (h2c).
 write_river_conf() {
   local dir=$1 threads=$2
   shift 2
@@ -219,9 +280,36 @@ EOF
 
 [[service]]
 name = "bench$index"
-listen = ["127.0.0.1:${pair%%:*}"]
 upstream = ["127.0.0.1:${pair#*:}"]
 EOF
+      if [[ -n "${UPSTREAM_H2_CA:-}" ]]; then
+        cat <<EOF
+
+[[service.listener]]
+address = "127.0.0.1:${pair%%:*}"
+h2 = true
+
+[service.upstream_tls]
+protocol = "${UPSTREAM_H2_PROTOCOL:-h2}"
+ca_file = "$UPSTREAM_H2_CA"
+EOF
+      else
+        echo "listen = [\"127.0.0.1:${pair%%:*}\"]"
+      fi
+      if [[ -n "${PROXY_TLS_PORT:-}" ]]; then
+        cat <<EOF
+
+[[service.listener]]
+address = "127.0.0.1:$PROXY_TLS_PORT"
+
+[service.listener.tls]
+certificates = [{ certificate = "$BENCH_CERT", key = "$BENCH_KEY" }]
+session_tickets = false
+EOF
+        if [[ -n "${TLS_CIPHERSUITES:-}" ]]; then
+          echo "ciphersuites = \"$TLS_CIPHERSUITES\""
+        fi
+      fi
       index=$((index + 1))
     done
   } >"$dir/river.toml"
@@ -233,6 +321,12 @@ start_nginx() {
   "$NGINX_BIN" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
     || die "nginx rejected $dir/nginx.conf"
   start_bg "$dir/stderr.log" "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+}
+
+# river_accepts DIR: whether `river check` accepts DIR/river.toml (its message goes to
+# DIR/check.log).
+river_accepts() {
+  "$RIVER_BIN" check -c "$1/river.toml" >"$1/check.log" 2>&1
 }
 
 # start_river DIR: starts River with DIR/river.toml; sets LAST_PID.
@@ -263,6 +357,10 @@ start_proxy() {
   for pair in "$@"; do
     wait_port "${pair%%:*}" 10 || die "$name did not listen on ${pair%%:*}; see $dir/stderr.log"
   done
+  if [[ -n "${PROXY_TLS_PORT:-}" ]]; then
+    wait_port "$PROXY_TLS_PORT" 10 \
+      || die "$name did not listen on $PROXY_TLS_PORT; see $dir/stderr.log"
+  fi
 }
 
 # check_alive NAME PID DIR: fails loudly if a proxy died during a measurement.

@@ -13,6 +13,10 @@ packages=(
   # Tests, benchmarks, fuzzing
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev llvm-14
   python3 python3-pytest python3-hpack
+  # gRPC end to end through River (tests/integration/test_upstream_h2.py); the services use
+  # grpc's generic handlers, so no protoc (Debian's python3-grpc-tools is far older than
+  # python3-grpcio) is needed.
+  python3-grpcio
   # WASM plugins: clang-14 (above) compiles them for wasm32-wasi against wasi-libc and links
   # with lld-14; libclang-rt-14-dev-wasm32 holds the wasm32 compiler-rt builtins.
   lld-14 wasi-libc libclang-rt-14-dev-wasm32

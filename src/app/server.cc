@@ -34,7 +34,8 @@ Error config_error(std::string context) {
 }
 
 /// Sweeps every pool once a second on worker 0, until the workers stop.
-asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> pools) {
+asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> pools,
+                                  std::vector<std::shared_ptr<proxy::UpstreamH2Registry>> h2) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (true) {
     timer.expires_after(kPoolSweepInterval);
@@ -44,6 +45,9 @@ asio::awaitable<void> sweep_pools(std::vector<std::shared_ptr<upstream::Pool>> p
     }
     for (auto& pool : pools) {
       pool->sweep();
+    }
+    for (auto& registry : h2) {
+      registry->sweep();
     }
   }
 }
@@ -72,7 +76,14 @@ Result<std::shared_ptr<const proxy::UpstreamTlsOptions>> Server::upstream_tls_op
   options.ca_file = config.ca_file;
   options.client_certificate = {config.client_certificate, config.client_key};
   options.min_version = tls::parse_version(config.min_version).value_or(tls::Version::Tls12);
-  options.alpn = {"http/1.1"};
+  // RFC 7301: what is offered decides what the peer may choose.
+  if (config.protocol == "h2") {
+    options.alpn = {"h2"};
+  } else if (config.protocol == "h2-or-h1") {
+    options.alpn = {"h2", "http/1.1"};
+  } else {
+    options.alpn = {"http/1.1"};
+  }
   auto context = tls::ClientContext::create(options);
   if (!context) {
     return context.error();
@@ -82,9 +93,9 @@ Result<std::shared_ptr<const proxy::UpstreamTlsOptions>> Server::upstream_tls_op
   result->context = std::move(*context);
   result->server_name = config.sni;
   // Connections made with different settings must not serve each other's requests.
-  result->key = fmt::format("tls sni={} verify={} ca={} cert={} min={} alpn=h1", config.sni,
+  result->key = fmt::format("tls sni={} verify={} ca={} cert={} min={} alpn={}", config.sni,
                             config.verify, config.ca_file, config.client_certificate,
-                            config.min_version);
+                            config.min_version, config.protocol);
   return std::shared_ptr<const proxy::UpstreamTlsOptions>(result);
 }
 
@@ -188,6 +199,11 @@ Result<void> Server::add_service(const config::ServiceConfig& service,
     options.read_idle_timeout = service.timeouts.upstream_read_idle;
     options.forwarding.add_via = service.forwarding.add_via;
     options.filters = filters;
+    const auto& protocol =
+        service.has_upstream_tls ? service.upstream_tls.protocol : service.upstream_protocol;
+    options.protocol = protocol == "h2"         ? proxy::UpstreamProtocol::Http2
+                       : protocol == "h2-or-h1" ? proxy::UpstreamProtocol::Http2OrHttp1
+                                                : proxy::UpstreamProtocol::Http1;
     if (service.has_upstream_tls) {
       auto tls = upstream_tls_options(service.upstream_tls);
       if (!tls) {
@@ -208,8 +224,14 @@ Result<void> Server::add_service(const config::ServiceConfig& service,
         .idle_timeout = service.pool.idle_timeout,
         .max_idle_per_peer = static_cast<std::size_t>(service.pool.max_idle_per_peer)});
     pools_.push_back(pool);
+    std::shared_ptr<proxy::UpstreamH2Registry> h2;
+    if (options.protocol != proxy::UpstreamProtocol::Http1) {
+      // HTTP/2 connections expire like pooled ones once they carry no stream.
+      h2 = std::make_shared<proxy::UpstreamH2Registry>(service.pool.idle_timeout);
+      h2_registries_.push_back(h2);
+    }
     handler = std::make_shared<proxy::ProxyHandler>(
-        std::move(options), std::make_shared<lb::RoundRobin>(peers, hosts), pool);
+        std::move(options), std::make_shared<lb::RoundRobin>(peers, hosts), pool, h2);
   }
 
   std::shared_ptr<const proxy::SessionOptions> shared_session = session;
@@ -302,7 +324,7 @@ int Server::run() {
     listener->start();
   }
   if (!pools_.empty()) {
-    asio::co_spawn(workers_->context(0), sweep_pools(pools_), asio::detached);
+    asio::co_spawn(workers_->context(0), sweep_pools(pools_, h2_registries_), asio::detached);
   }
   module_log().info("started workers={} services={}", workers_->size(), config_->services.size());
 

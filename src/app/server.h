@@ -55,6 +55,7 @@ class Server {
   std::shared_ptr<observe::AccessLog> access_log_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::vector<std::shared_ptr<upstream::Pool>> pools_;
+  std::vector<std::shared_ptr<proxy::UpstreamH2Registry>> h2_registries_;
 };
 
 }  // namespace river::app

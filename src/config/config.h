@@ -194,8 +194,8 @@ struct UpstreamTlsConfig {
   std::string client_key;
   /// Lowest TLS version: "1.2" or "1.3".
   std::string min_version = "1.2";
-  /// Protocol spoken over TLS, chosen by ALPN: "h1" (HTTP/1.1). "h2" and "h2-or-h1" are
-  /// planned (issue #3) and refused until they work.
+  /// Protocol spoken over TLS, chosen by ALPN: "h1" (HTTP/1.1 only), "h2" (HTTP/2 only) or
+  /// "h2-or-h1" (both offered, the peer chooses).
   std::string protocol = "h1";
 
   bool operator==(const UpstreamTlsConfig&) const = default;
@@ -240,6 +240,9 @@ struct ServiceConfig {
   /// Upstream peers ("host:port", "[IPv6]:port"), chosen round-robin. Exactly one of
   /// `upstream` and `files` is set.
   std::vector<std::string> upstream;
+  /// Protocol spoken to cleartext upstream peers: "h1" (HTTP/1.1) or "h2" (HTTP/2 with prior
+  /// knowledge, RFC 9113 §3.3). With [service.upstream_tls], its `protocol` decides instead.
+  std::string upstream_protocol = "h1";
   /// Set when the service speaks TLS to its upstream peers.
   bool has_upstream_tls = false;
   UpstreamTlsConfig upstream_tls;

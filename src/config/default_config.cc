@@ -31,6 +31,9 @@ listen = ["127.0.0.1:8080"]
 # Upstream peers, chosen round-robin: "IPv4:port", "[IPv6]:port" or "hostname:port".
 # A service has either upstream or a [service.files] table, never both.
 upstream = ["127.0.0.1:9000"]
+# Protocol to cleartext upstream peers: "h1" (HTTP/1.1) or "h2" (HTTP/2 with prior
+# knowledge). With [service.upstream_tls], its protocol key decides instead.
+upstream_protocol = "h1"
 # Names of [[plugin]] tables (see below) run on every request, in this order.
 plugins = []
 
@@ -122,7 +125,7 @@ add_via = true
 # client_certificate = ""       # with client_key: mutual TLS
 # client_key = ""
 # min_version = "1.2"
-# protocol = "h1"
+# protocol = "h1"              # "h1", "h2" or "h2-or-h1" (ALPN offers both, the peer chooses)
 
 # WebAssembly plugins (proxy-wasm ABI 0.2.1), attached to proxy services by name with
 # `plugins = ["name", ...]` in the service. None by default; a table looks like this:

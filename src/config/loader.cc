@@ -283,13 +283,10 @@ void read_upstream_tls(TableReader& reader, UpstreamTlsConfig& tls) {
     }
   }
   if (const auto* node = reader.read_string("protocol", tls.protocol)) {
-    if (tls.protocol == "h2" || tls.protocol == "h2-or-h1") {
+    if (tls.protocol != "h1" && tls.protocol != "h2" && tls.protocol != "h2-or-h1") {
       reader.report(*node, "protocol",
-                    fmt::format("\"{}\": HTTP/2 to upstreams is not supported yet; use \"h1\"",
+                    fmt::format("\"{}\": expected \"h1\", \"h2\" or \"h2-or-h1\"",
                                 escape_for_log(tls.protocol)));
-    } else if (tls.protocol != "h1") {
-      reader.report(*node, "protocol",
-                    fmt::format("\"{}\": expected \"h1\"", escape_for_log(tls.protocol)));
     }
   }
 }
@@ -417,6 +414,15 @@ void check_plugin_references(Diagnostics& diagnostics, const toml::table& root,
       diagnostics.add(list->source(), fmt::format("service[{}].plugins", i),
                       "plugins run on proxy services only (this one serves files)");
     }
+    const auto& protocol =
+        service.has_upstream_tls ? service.upstream_tls.protocol : service.upstream_protocol;
+    if (!service.has_files && !service.plugins.empty() && protocol != "h1") {
+      // TODO(#4): run filters on the HTTP/2 upstream path too.
+      diagnostics.add(list->source(), fmt::format("service[{}].plugins", i),
+                      fmt::format("plugins run only with HTTP/1.1 upstreams for now; this "
+                                  "service speaks \"{}\" to its upstreams",
+                                  escape_for_log(protocol)));
+    }
     for (std::size_t j = 0; j < list->size(); ++j) {
       const auto* name = list->get(j)->as_string();
       if (name == nullptr) {
@@ -480,6 +486,16 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
         "needs upstream = [\"host:port\", ...] to proxy, or a [service.files] table");
   }
 
+  if (const auto* node = reader.read_string("upstream_protocol", service.upstream_protocol)) {
+    if (service.upstream_protocol != "h1" && service.upstream_protocol != "h2") {
+      reader.report(*node, "upstream_protocol",
+                    fmt::format("\"{}\": expected \"h1\" or \"h2\"",
+                                escape_for_log(service.upstream_protocol)));
+    } else if (reader.has("upstream_tls") && service.upstream_protocol != "h1") {
+      reader.report(*node, "upstream_protocol",
+                    "with [service.upstream_tls], set its protocol key instead");
+    }
+  }
   if (reader.has("upstream_tls")) {
     if (!has_upstream) {
       reader.report_table("upstream_tls needs upstream peers");

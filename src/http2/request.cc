@@ -314,4 +314,130 @@ std::vector<http::Header> trailer_fields(const http::HeaderMap& trailers) {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------
+// Towards HTTP/2 upstreams
+
+std::vector<http::Header> upstream_request_fields(const http::RequestHead& head,
+                                                  std::string_view scheme,
+                                                  std::int64_t content_length, bool te_trailers) {
+  std::vector<http::Header> out;
+  out.reserve(head.headers.size() + 6);
+  out.push_back({":method", head.method});
+  const bool connect = head.method == "CONNECT";
+  if (!connect) {
+    out.push_back({":scheme", std::string(scheme)});
+  }
+  // RFC 9113 §8.3.1: :authority carries what Host would; Host itself is left out so the
+  // two cannot disagree.
+  if (auto host = head.headers.get("Host"); host && !host->empty()) {
+    out.push_back({":authority", std::string(*host)});
+  }
+  if (!connect) {
+    out.push_back({":path", head.target});
+  }
+  for (const auto& field : head.headers) {
+    auto name = lower(field.name);
+    if (is_connection_specific(name) || name == "host" || name == "te" ||
+        name == "content-length" || name == "http2-settings" || !is_valid_name(name) ||
+        !is_valid_value(field.value)) {
+      continue;
+    }
+    out.push_back({std::move(name), field.value});
+  }
+  if (te_trailers) {
+    out.push_back({"te", "trailers"});
+  }
+  if (content_length >= 0) {
+    out.push_back({"content-length", fmt::format_int(content_length).str()});
+  }
+  return out;
+}
+
+void ResponseBuilder::fail(std::string_view reason) {
+  if (!failed_) {
+    failed_ = true;
+    reason_ = std::string(reason);
+  }
+}
+
+void ResponseBuilder::reset() {
+  head_ = http::ResponseHead();
+  content_length_ = -1;
+  has_status_ = false;
+  bytes_ = 0;
+  count_ = 0;
+  failed_ = false;
+  reason_.clear();
+}
+
+void ResponseBuilder::add(std::string_view name, std::string_view value) {
+  ++count_;
+  bytes_ += name.size() + value.size() + kFieldOverhead;
+  if (count_ > limits_.max_header_count || bytes_ > limits_.max_header_bytes) {
+    fail("response_header_too_large");
+    return;
+  }
+  if (failed_) {
+    return;
+  }
+  if (!is_valid_value(value)) {
+    fail("invalid_field_value");
+    return;
+  }
+  if (name.starts_with(':')) {
+    if (name != ":status" || has_status_ || head_.headers.size() > 0) {
+      fail("invalid_pseudo_header");
+      return;
+    }
+    has_status_ = true;
+    if (value.size() != 3 || value[0] < '1' || value[0] > '5' || value[1] < '0' ||
+        value[1] > '9' || value[2] < '0' || value[2] > '9') {
+      fail("invalid_status");
+      return;
+    }
+    head_.status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+    return;
+  }
+  if (!is_valid_name(name)) {
+    fail("invalid_field_name");
+    return;
+  }
+  if (is_connection_specific(name)) {
+    fail("connection_specific_field");
+    return;
+  }
+  if (name == "content-length") {
+    std::uint64_t length = 0;
+    if (value.empty() || value.size() > 18) {
+      fail("invalid_content_length");
+      return;
+    }
+    for (const char c : value) {
+      if (c < '0' || c > '9') {
+        fail("invalid_content_length");
+        return;
+      }
+      length = length * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (content_length_ >= 0 && static_cast<std::uint64_t>(content_length_) != length) {
+      fail("conflicting_content_length");
+      return;
+    }
+    content_length_ = static_cast<std::int64_t>(length);
+  }
+  head_.headers.add(name, value);
+}
+
+Verdict ResponseBuilder::finish(bool trailer) {
+  if (failed_) {
+    return Verdict::Malformed;
+  }
+  if (trailer ? has_status_ : !has_status_) {
+    fail(trailer ? "pseudo_header_in_trailer" : "missing_status");
+    return Verdict::Malformed;
+  }
+  head_.version = http::Version::Http2;
+  return Verdict::Ok;
+}
+
 }  // namespace river::http2

@@ -1,5 +1,7 @@
 // HTTP/2 ↔ River's message model: the rules of RFC 9113 §8 that turn a stream's field
-// block into a validated http::RequestHead, and a response head into HTTP/2 fields.
+// block into a validated http::RequestHead, and a response head into HTTP/2 fields; and,
+// towards HTTP/2 upstreams, the other way round: a request head into HTTP/2 fields and a
+// response's field blocks into an http::ResponseHead and trailers.
 //
 // Pure functions over strings, so every rule is unit-tested without a connection. The
 // nghttp2 session (session.h) already rejects most malformed blocks itself (its HTTP
@@ -96,5 +98,56 @@ std::vector<http::Header> trailer_fields(const http::HeaderMap& trailers);
 
 /// RFC 9113 §8.2.2: fields that only make sense on an HTTP/1 connection.
 bool is_connection_specific(std::string_view lower_name);
+
+// ---------------------------------------------------------------------------------------
+// Towards HTTP/2 upstreams
+
+/// The fields of a request as River sends it to an HTTP/2 upstream (RFC 9113 §8.3.1).
+/// `head` is the request as rewritten for the upstream (forwarding.h): origin-form target,
+/// Host set. Pseudo-header fields come first: `:method`, `:scheme` (`scheme`), `:authority`
+/// (from Host, which is dropped) and `:path` (the target; none for CONNECT). Names are
+/// lower-cased; connection-specific fields, Host, TE and Content-Length are dropped, then
+/// `te: trailers` is added with `te_trailers` (the only TE allowed, RFC 9113 §8.2.2) and
+/// `content-length` when `content_length` is not negative.
+std::vector<http::Header> upstream_request_fields(const http::RequestHead& head,
+                                                  std::string_view scheme,
+                                                  std::int64_t content_length, bool te_trailers);
+
+/// ResponseBuilder collects one response field block from an HTTP/2 upstream (a head, 1xx
+/// or final, or a trailer block) and checks it (RFC 9113 §8.3.2): `:status` once, three
+/// digits, no other pseudo-header field; no connection-specific field; names lower-case;
+/// values without CR, LF or NUL; a Content-Length that is one number. Memory stays bounded
+/// by the limits, as for requests.
+class ResponseBuilder {
+ public:
+  explicit ResponseBuilder(RequestLimits limits) : limits_(limits) {}
+
+  void add(std::string_view name, std::string_view value);
+
+  /// Checks the block as a head (`trailer` false) or a trailer block; Malformed means the
+  /// upstream broke the rules and the response must not be forwarded.
+  Verdict finish(bool trailer);
+
+  /// The head (status and regular fields), valid after finish(false) returned Ok.
+  http::ResponseHead& head() { return head_; }
+  /// The announced content-length, or -1.
+  std::int64_t content_length() const { return content_length_; }
+  std::string_view reason() const { return reason_; }
+
+  /// Forgets the block, for the next one on the same stream.
+  void reset();
+
+ private:
+  void fail(std::string_view reason);
+
+  RequestLimits limits_;
+  http::ResponseHead head_;
+  std::int64_t content_length_ = -1;
+  bool has_status_ = false;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t count_ = 0;
+  bool failed_ = false;
+  std::string reason_;
+};
 
 }  // namespace river::http2

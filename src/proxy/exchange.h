@@ -41,6 +41,14 @@ class Exchange {
   /// True once the whole request body has been read (or there was none).
   virtual bool body_complete() const = 0;
 
+  /// True when read_body() may run concurrently with send_head/send_body/finish (the
+  /// client's protocol frames each direction on its own, as HTTP/2 does).
+  virtual bool is_full_duplex() const { return false; }
+
+  /// Makes a read_body() waiting now, or called later, fail at once: the handler no longer
+  /// wants the rest of the body (the response ended first). Only with is_full_duplex().
+  virtual void abandon_body() {}
+
   /// Trailer fields that ended a chunked request body; valid once the body is complete.
   virtual const http::HeaderMap& request_trailers() const = 0;
 

@@ -52,6 +52,7 @@ class Http2Session::Stream final : public Exchange {
             .max_header_bytes = session.options_->limits.max_header_bytes,
             .max_header_count = session.options_->limits.max_header_count}),
         signal_(session.stream_.get_executor()),
+        body_signal_(session.stream_.get_executor()),
         started_(net::Clock::now()) {}
 
   // Exchange
@@ -63,6 +64,11 @@ class Http2Session::Stream final : public Exchange {
   }
   asio::awaitable<Result<std::string_view>> read_body() override;
   bool body_complete() const override { return body_done_ && in_.empty(); }
+  bool is_full_duplex() const override { return true; }
+  void abandon_body() override {
+    body_abandoned_ = true;
+    notify();
+  }
   const http::HeaderMap& request_trailers() const override { return trailers_; }
   asio::awaitable<Result<void>> send_interim(const http::ResponseHead& head) override;
   asio::awaitable<Result<void>> send_head(http::ResponseHead head,
@@ -86,7 +92,10 @@ class Http2Session::Stream final : public Exchange {
   void note_reason(std::string_view reason) override { reason_ = std::string(reason); }
 
   /// Wakes the handler if it waits for body bytes or buffer space.
-  void notify() { signal_.cancel(); }
+  void notify() {
+    signal_.cancel();
+    body_signal_.cancel();
+  }
 
   /// The stream is gone (reset either way, or the connection closed): wake everything the
   /// handler may wait on, the upstream included.
@@ -133,7 +142,9 @@ class Http2Session::Stream final : public Exchange {
   bool reset_ = false;
   bool handler_done_ = false;
 
-  asio::steady_timer signal_;
+  asio::steady_timer signal_;       // send_body waits on it
+  asio::steady_timer body_signal_;  // read_body waits on it (the two may run concurrently)
+  bool body_abandoned_ = false;
   std::shared_ptr<net::Watchdog> upstream_watchdog_;
   net::Clock::time_point started_;
   std::string upstream_;
@@ -160,6 +171,9 @@ asio::awaitable<Result<std::string_view>> Http2Session::Stream::read_body() {
     if (reset_) {
       co_return downstream_error(ErrorKind::ConnectionReset, "stream reset");
     }
+    if (body_abandoned_) {
+      co_return Error{ErrorKind::ConnectionClosed, Side::Internal, false, "body not wanted"};
+    }
     if (too_large_) {
       client_error_status_ = 413;
       note_reason("request_body_too_large");
@@ -179,8 +193,8 @@ asio::awaitable<Result<std::string_view>> Http2Session::Stream::read_body() {
       }
       co_return std::string_view();
     }
-    signal_.expires_after(session_.options_->request_body_idle_timeout);
-    auto [ec] = co_await signal_.async_wait(net::kNoThrow);
+    body_signal_.expires_after(session_.options_->request_body_idle_timeout);
+    auto [ec] = co_await body_signal_.async_wait(net::kNoThrow);
     if (!ec && in_.empty() && !body_done_ && !reset_) {
       client_error_status_ = 408;
       note_reason("request_body_timeout");

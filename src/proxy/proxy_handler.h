@@ -6,6 +6,10 @@
 // backpressure in both directions, and park the connection again when the exchange left
 // it clean. A request that fails on a reused connection before any answer arrived is sent
 // once more on a new connection when that is safe (RFC 9110 §9.2.2).
+//
+// Towards HTTP/2 upstreams (proxy_h2.cc) a request becomes a stream on a connection shared
+// by all workers (upstream_h2.h); the response's fields become the client's response the
+// same way, trailers included both ways.
 #pragma once
 
 #include <chrono>
@@ -18,6 +22,7 @@
 #include "proxy/filter.h"
 #include "proxy/forwarding.h"
 #include "tls/context.h"
+#include "proxy/upstream_h2.h"
 #include "upstream/pool.h"
 
 namespace river::proxy {
@@ -31,8 +36,18 @@ struct UpstreamTlsOptions {
   std::string key;
 };
 
+/// The protocol spoken to upstream peers.
+enum class UpstreamProtocol {
+  Http1,
+  /// HTTP/2 only: by ALPN "h2" over TLS, with prior knowledge in cleartext.
+  Http2,
+  /// ALPN offers h2 and http/1.1 and the peer chooses (TLS only).
+  Http2OrHttp1,
+};
+
 struct ProxyOptions {
   std::string service;
+  UpstreamProtocol protocol = UpstreamProtocol::Http1;
   /// Set when the service speaks TLS to its upstreams.
   std::shared_ptr<const UpstreamTlsOptions> tls;
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
@@ -47,7 +62,8 @@ class ProxyHandler final : public Handler {
  public:
   /// `peers` and `pool` are shared by every worker of the service.
   ProxyHandler(ProxyOptions options, std::shared_ptr<lb::RoundRobin> peers,
-               std::shared_ptr<upstream::Pool> pool);
+               std::shared_ptr<upstream::Pool> pool,
+               std::shared_ptr<UpstreamH2Registry> h2 = nullptr);
 
   asio::awaitable<void> handle(Exchange& exchange) override;
 
@@ -57,8 +73,29 @@ class ProxyHandler final : public Handler {
 
   asio::awaitable<Attempt> attempt(Exchange& exchange, const UpstreamRequest& request,
                                    const std::string& head_bytes, const lb::Peer& peer,
-                                   bool allow_pooled, bool last_try, FilterChain* chain);
-  asio::awaitable<Result<Connection>> checkout(const lb::Peer& peer, bool allow_pooled);
+                                   bool allow_pooled, bool last_try, FilterChain* chain,
+                                   std::optional<tls::Stream> fresh = std::nullopt);
+  asio::awaitable<Result<Connection>> checkout(const lb::Peer& peer, bool allow_pooled,
+                                               std::optional<tls::Stream> fresh);
+
+  // HTTP/2 upstreams (proxy_h2.cc).
+  /// What became of a request offered to the HTTP/2 path.
+  struct H2Outcome {
+    bool done = true;
+    /// With h2-or-h1: the peer chose HTTP/1.1 on this new connection; serve it there.
+    std::optional<tls::Stream> http1;
+  };
+  asio::awaitable<H2Outcome> forward_h2(Exchange& exchange, const UpstreamRequest& request,
+                                        const lb::Peer& peer);
+  asio::awaitable<Attempt> attempt_h2(Exchange& exchange, std::vector<http::Header> fields,
+                                      const lb::Peer& peer,
+                                      std::shared_ptr<UpstreamH2Connection> connection,
+                                      bool reused, bool last_try);
+  asio::awaitable<Result<void>> pump_body_h2(Exchange& exchange, UpstreamH2Stream& stream);
+  asio::awaitable<Attempt> relay_h2(Exchange& exchange, UpstreamH2Stream& stream,
+                                    const lb::Peer& peer, bool reused, bool can_retry);
+  H2Target h2_target(const lb::Peer& peer) const;
+  std::string h2_key(const lb::Peer& peer) const;
   asio::awaitable<Result<void>> forward_body(Exchange& exchange, Connection& connection,
                                              FilterChain* chain, bool chunked);
   asio::awaitable<bool> relay_response(Exchange& exchange, Connection& connection,
@@ -76,6 +113,7 @@ class ProxyHandler final : public Handler {
   ProxyOptions options_;
   std::shared_ptr<lb::RoundRobin> peers_;
   std::shared_ptr<upstream::Pool> pool_;
+  std::shared_ptr<UpstreamH2Registry> h2_;
 };
 
 }  // namespace river::proxy

@@ -362,7 +362,7 @@ def curl(*args, timeout=20):
 class NginxOrigin:
     """nginx serving `root` on a free loopback port, with extra `server` directives."""
 
-    def __init__(self, root, extra_server="", extra_http=""):
+    def __init__(self, root, extra_server="", extra_http="", listen_options=""):
         self.dir = Path(tempfile.mkdtemp(prefix="river-nginx-"))
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -382,7 +382,7 @@ http {{
   keepalive_requests 100000;
   {extra_http}
   server {{
-    listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.port} {listen_options};
     root {root};
     {extra_server}
   }}

@@ -163,10 +163,3 @@ def test_check_names_a_missing_ca_file_and_unpaired_client_key(tmp_path):
     config_path.write_text(config(Origin(), 'client_key = "/tmp/k.pem"'))
     result = run_river("check", "-c", str(config_path))
     assert result.returncode != 0 and "go together" in result.stderr, result.stderr
-
-
-def test_check_refuses_http2_upstreams_until_supported(tmp_path):
-    config_path = tmp_path / "river.toml"
-    config_path.write_text(config(Origin(), 'protocol = "h2"'))
-    result = run_river("check", "-c", str(config_path))
-    assert result.returncode != 0 and "not supported yet" in result.stderr, result.stderr

@@ -103,5 +103,13 @@ TEST(PluginConfig, RejectsPluginsOnFileServices) {
               HasSubstr("river.toml:4: service[0].plugins: plugins run on proxy services only"));
 }
 
+TEST(PluginConfig, RejectsPluginsWithHttp2Upstreams) {
+  EXPECT_THAT(load_error("[[service]]\nname = \"w\"\nlisten = [\"127.0.0.1:1\"]\n"
+                         "upstream = [\"127.0.0.1:2\"]\nupstream_protocol = \"h2\"\n"
+                         "plugins = [\"a\"]\n[[plugin]]\nname = \"a\"\npath = \"x\"\n"),
+              HasSubstr("river.toml:6: service[0].plugins: plugins run only with HTTP/1.1 "
+                        "upstreams for now"));
+}
+
 }  // namespace
 }  // namespace river::config
