@@ -308,9 +308,15 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const ServerOptions
 // Client side
 
 void ClientContext::Impl::remember(const std::string& peer, SSL_SESSION* session) {
-  SSL_SESSION_up_ref(session);
+  // A copy: OpenSSL marks a connection's own session not resumable when the connection is
+  // freed without a TLS shutdown, which is how pooled connections usually end (idle expiry,
+  // a close-delimited response). The copy stays usable for the next connection.
+  SslSessionPtr copy(SSL_SESSION_dup(session));
+  if (!copy) {
+    return;
+  }
   std::lock_guard lock(mutex);
-  sessions[peer] = SslSessionPtr(session);
+  sessions[peer] = std::move(copy);
 }
 
 SslSessionPtr ClientContext::Impl::recall(std::string_view peer) {

@@ -1,12 +1,15 @@
 """TLS towards upstream peers: verification on by default (with the host name), a
 configured CA bundle, SNI, client certificates, pooled TLS connections reused across
 workers, and the configuration errors."""
+import socket
 import ssl
+import subprocess
 import threading
+import time
 
 import pytest
 
-from harness import Origin, River, curl, run_river
+from harness import SLOWDOWN, Origin, River, curl, free_port, run_river
 from tls_certs import CertificateAuthority
 
 
@@ -163,3 +166,29 @@ def test_check_names_a_missing_ca_file_and_unpaired_client_key(tmp_path):
     config_path.write_text(config(Origin(), 'client_key = "/tmp/k.pem"'))
     result = run_river("check", "-c", str(config_path))
     assert result.returncode != 0 and "go together" in result.stderr, result.stderr
+
+
+def test_new_upstream_connections_resume_the_last_tls_session(ca):
+    # `openssl s_server -www` answers each request with a page saying whether the connection
+    # resumed a session; it closes after each response, so every request is a new connection.
+    port = free_port()
+    cert, key = ca.origin
+    server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}",
+                               "-cert", str(cert), "-key", str(key), "-www", "-quiet"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5 * SLOWDOWN
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        with River(config(None, f'ca_file = "{ca.cert}"\nsni = "origin.test"',
+                          upstream=f"127.0.0.1:{port}")) as river:
+            pages = [curl(river.url("proxy")).stdout for _ in range(3)]
+        assert b"New, TLSv1.3" in pages[0], pages[0][:300]
+        assert all(b"Reused, TLSv1.3" in page for page in pages[1:]), [p[:300] for p in pages]
+    finally:
+        server.kill()
+        server.wait()
