@@ -1,14 +1,17 @@
 #include "http2/request.h"
 
-#include <initializer_list>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 namespace river::http2 {
 namespace {
 
-using Fields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+// A vector, not an initializer_list: a list's elements die with the full expression that
+// made it, so a vector of lists would dangle.
+using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
 
 RequestBuilder build(Fields fields, RequestLimits limits = {}) {
   RequestBuilder builder(limits);

@@ -56,13 +56,15 @@ bool peer_closed(int fd) {
 // Each test runs on a thread of its own: IdleClients is per thread.
 template <typename Body>
 void on_fresh_thread(Body body) {
-  std::thread thread(body);
+  // The event loop outlives the thread, as a worker's does in River: the thread's
+  // IdleClients (a thread_local) still holds a timer on it when the thread exits.
+  asio::io_context context(1);
+  std::thread thread([&] { body(context); });
   thread.join();
 }
 
 TEST(IdleClients, ResumesAParkedConnectionWhenItsClientSends) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     auto pair = make_pair(context);
     g_resumed.reset();
 
@@ -88,8 +90,7 @@ TEST(IdleClients, ResumesAParkedConnectionWhenItsClientSends) {
 }
 
 TEST(IdleClients, ResumesAConnectionWhoseBytesArrivedBeforeItWasParked) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     auto pair = make_pair(context);
     g_resumed.reset();
     ASSERT_EQ(::write(pair.client.get(), "x", 1), 1);
@@ -103,8 +104,7 @@ TEST(IdleClients, ResumesAConnectionWhoseBytesArrivedBeforeItWasParked) {
 }
 
 TEST(IdleClients, ClosesAParkedConnectionWhenItsTimeoutPasses) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     auto pair = make_pair(context);
     g_resumed.reset();
 
@@ -123,8 +123,7 @@ TEST(IdleClients, ClosesAParkedConnectionWhenItsTimeoutPasses) {
 }
 
 TEST(IdleClients, ClosesWithoutResumingWhenTheClientHangsUp) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     auto pair = make_pair(context);
     g_resumed.reset();
 
@@ -138,8 +137,7 @@ TEST(IdleClients, ClosesWithoutResumingWhenTheClientHangsUp) {
 }
 
 TEST(IdleClients, CloseAllClosesEveryParkedConnectionAndLaterOnes) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     auto first = make_pair(context);
     auto second = make_pair(context);
     auto later = make_pair(context);
@@ -164,8 +162,7 @@ TEST(IdleClients, CloseAllClosesEveryParkedConnectionAndLaterOnes) {
 }
 
 TEST(IdleClients, ManyParkAndResumeCyclesKeepTheTimeoutQueuesShort) {
-  on_fresh_thread([] {
-    asio::io_context context(1);
+  on_fresh_thread([](asio::io_context& context) {
     g_resumed.reset();
     auto& idle = IdleClients::on_this_worker();
     // Each cycle parks and resumes the same connection; the stale deadlines they leave
