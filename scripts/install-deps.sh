@@ -33,6 +33,13 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# node and npm build the AssemblyScript example plugins (compilers from the npm registry).
+# A machine may already carry node and npm from another source; only when npm is missing
+# altogether are Debian's packages installed.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 # V8 for the plugin host comes from Debian's libnode108/libnode-dev, unpacked into
 # third_party/libnode instead of installed (a nodejs from another source may conflict).
 fetch_libnode() {

@@ -1,5 +1,6 @@
-/* Example plugin: adds `x-river-plugin: add_header` to every request and logs the request's
- * `user-agent`. Built for wasm32-wasi as a reactor (no main): the host calls the exports. */
+/* Example plugin: adds `x-river-plugin: add_header` to every request (what the upstream sees)
+ * and every response (what the client sees), and logs the request's `user-agent`. Built for
+ * wasm32-wasi as a reactor (no main): the host calls the exports. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,17 @@ uint32_t proxy_on_request_headers(uint32_t context_id, uint32_t num_headers, uin
   static const char kName[] = "x-river-plugin";
   static const char kValue[] = "add_header";
   proxy_add_header_map_value(kRequestHeaders, kName, sizeof kName - 1, kValue, sizeof kValue - 1);
+  return kActionContinue;
+}
+
+RIVER_EXPORT(proxy_on_response_headers)
+uint32_t proxy_on_response_headers(uint32_t context_id, uint32_t num_headers,
+                                   uint32_t end_of_stream) {
+  (void)context_id;
+  (void)num_headers;
+  (void)end_of_stream;
+  proxy_add_header_map_value(kResponseHeaders, RIVER_STR("x-river-plugin"),
+                             RIVER_STR("add_header"));
   return kActionContinue;
 }
 

@@ -29,3 +29,9 @@ RIVER_EXPORT(river_test_oob) int32_t river_test_oob(void) {
   volatile int32_t* far = (volatile int32_t*)(uintptr_t)0xfffffff0u;
   return *far;
 }
+
+/* Passes proxy_log a message that lies outside linear memory; the host must answer
+ * INVALID_MEMORY_ACCESS (6) instead of crashing or trapping. */
+RIVER_EXPORT(river_test_bad_pointer) uint32_t river_test_bad_pointer(void) {
+  return proxy_log(kLogInfo, (const char*)(uintptr_t)0xfffffff0u, 64);
+}

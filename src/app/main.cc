@@ -15,6 +15,9 @@
 
 #include <CLI/CLI.hpp>
 
+#if RIVER_HAS_WASM
+#include "app/plugin_filter.h"
+#endif
 #include "app/server.h"
 #include "config/loader.h"
 #include "observe/log.h"
@@ -91,8 +94,20 @@ int run(const std::string& path, Overrides overrides, bool check_only) {
         }
       }
     }
-    std::printf("%s: configuration is valid (%zu services)\n", path.c_str(),
-                config->services.size());
+    // Plugins too: each is read, compiled, checked against the ABI and started once.
+#if RIVER_HAS_WASM
+    if (auto plugins = river::app::load_plugins(*config); !plugins) {
+      std::fprintf(stderr, "river: %s\n", plugins.error().context.c_str());
+      return 2;
+    }
+#else
+    if (!config->plugins.empty()) {
+      std::fprintf(stderr, "river: this river was built without the plugin host\n");
+      return 2;
+    }
+#endif
+    std::printf("%s: configuration is valid (%zu services, %zu plugins)\n", path.c_str(),
+                config->services.size(), config->plugins.size());
     return 0;
   }
 

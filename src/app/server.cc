@@ -8,6 +8,10 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/file_handler.h"
+#if RIVER_HAS_WASM
+#include "app/plugin_filter.h"
+#include "wasm/shared_state.h"
+#endif
 #include "files/file_server.h"
 #include "lb/round_robin.h"
 #include "proxy/connection.h"
@@ -109,15 +113,36 @@ Result<std::unique_ptr<Server>> Server::create(config::ConfigPtr config) {
   }
   server->access_log_ = *access_log;
 
+#if RIVER_HAS_WASM
+  auto plugins = load_plugins(*config);
+  if (!plugins) {
+    return plugins.error();
+  }
+  for (const auto& [name, plugin] : *plugins) {
+    module_log().info("plugin loaded plugin={} fail_open={}", name, plugin->options().fail_open);
+  }
+#else
+  if (!config->plugins.empty()) {
+    return config_error("this river was built without the plugin host (RIVER_WASM=OFF)");
+  }
+#endif
   for (const auto& service : config->services) {
-    if (auto added = server->add_service(service); !added) {
+    proxy::FilterFactories filters;
+#if RIVER_HAS_WASM
+    for (const auto& name : service.plugins) {
+      filters.push_back(
+          std::make_shared<PluginFilterFactory>(plugins->find(name)->second, service.name));
+    }
+#endif
+    if (auto added = server->add_service(service, filters); !added) {
       return added.error();
     }
   }
   return server;
 }
 
-Result<void> Server::add_service(const config::ServiceConfig& service) {
+Result<void> Server::add_service(const config::ServiceConfig& service,
+                                 const proxy::FilterFactories& filters) {
   auto session = std::make_shared<proxy::SessionOptions>();
   session->service = service.name;
   session->limits = {.max_request_line_bytes = service.limits.max_request_line_bytes,
@@ -173,6 +198,7 @@ Result<void> Server::add_service(const config::ServiceConfig& service) {
     options.response_header_timeout = service.timeouts.response_header;
     options.read_idle_timeout = service.timeouts.upstream_read_idle;
     options.forwarding.add_via = service.forwarding.add_via;
+    options.filters = filters;
     const auto& protocol =
         service.has_upstream_tls ? service.upstream_tls.protocol : service.upstream_protocol;
     options.protocol = protocol == "h2"         ? proxy::UpstreamProtocol::Http2
@@ -316,6 +342,13 @@ int Server::run() {
   module_log().info("shutdown started signal={} open_connections={}", received,
              open_connections());
   shutdown();
+#if RIVER_HAS_WASM
+  // TODO(#4): export plugin metrics with River's own once a metrics endpoint exists; until
+  // then their final values go to the log.
+  for (const auto& metric : wasm::PluginMetrics::instance().snapshot()) {
+    module_log().info("plugin metric name={} value={}", metric.name, metric.value);
+  }
+#endif
   module_log().info("shutdown complete");
   if (access_log_) {
     access_log_->flush();

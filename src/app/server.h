@@ -42,7 +42,8 @@ class Server {
       const config::UpstreamTlsConfig& config);
 
  private:
-  Result<void> add_service(const config::ServiceConfig& service);
+  Result<void> add_service(const config::ServiceConfig& service,
+                           const proxy::FilterFactories& filters);
   Result<void> add_listener(const config::ServiceConfig& service, const std::string& address,
                             std::shared_ptr<const proxy::ListenerProtocols> protocols,
                             std::shared_ptr<const proxy::SessionOptions> session,

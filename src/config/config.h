@@ -201,6 +201,34 @@ struct UpstreamTlsConfig {
   bool operator==(const UpstreamTlsConfig&) const = default;
 };
 
+/// One `[[plugin]]`: a WebAssembly plugin (proxy-wasm ABI 0.2.1) that services attach by name.
+struct PluginConfig {
+  /// Name that services use in `plugins = [...]`, and logs show; unique. Required.
+  std::string name;
+  /// Path of the .wasm file; relative paths are relative to the working directory. Required.
+  std::string path;
+  /// Text handed to the plugin's `proxy_on_configure` (PLUGIN_CONFIGURATION buffer).
+  std::string configuration;
+  /// The `plugin_root_id` property, which SDKs use to choose the plugin's root context.
+  std::string root_id;
+  /// Most linear memory one instance may have; growing past it fails inside the plugin.
+  std::uint64_t max_memory_bytes = std::uint64_t{64} << 20;
+  /// CPU time one callback may use; past it the callback is stopped and the request fails.
+  Duration cpu_budget = std::chrono::milliseconds(50);
+  /// On a fault (trap, budget overrun), pass the request on without the plugin instead of
+  /// answering 500.
+  bool fail_open = false;
+  /// Most body bytes held for the plugin while it buffers a body, and largest body it may
+  /// set; past it the request fails.
+  std::uint64_t max_body_bytes = std::uint64_t{1} << 20;
+
+  /// Where the table and its `path` key were defined: "river.toml:12".
+  std::string origin;
+  std::string path_origin;
+
+  bool operator==(const PluginConfig&) const = default;
+};
+
 /// One `[[service]]`: listeners plus what answers their requests (upstreams or files).
 struct ServiceConfig {
   /// Name used in logs and metrics; unique.
@@ -226,6 +254,8 @@ struct ServiceConfig {
   PoolConfig pool;
   Http2Config http2;
   ForwardingConfig forwarding;
+  /// Names of `[[plugin]]` tables run on each request, in this order. Proxy services only.
+  std::vector<std::string> plugins;
 
   /// Where this service was defined, for later error messages: "river.toml:12".
   std::string origin;
@@ -236,6 +266,7 @@ struct ServiceConfig {
 struct Config {
   SystemConfig system;
   std::vector<ServiceConfig> services;
+  std::vector<PluginConfig> plugins;
   /// The file the configuration was read from.
   std::string path;
 

@@ -34,6 +34,8 @@ upstream = ["127.0.0.1:9000"]
 # Protocol to cleartext upstream peers: "h1" (HTTP/1.1) or "h2" (HTTP/2 with prior
 # knowledge). With [service.upstream_tls], its protocol key decides instead.
 upstream_protocol = "h1"
+# Names of [[plugin]] tables (see below) run on every request, in this order.
+plugins = []
 
 # Limits on what a client may send.
 [service.limits]
@@ -124,6 +126,19 @@ add_via = true
 # client_key = ""
 # min_version = "1.2"
 # protocol = "h1"              # "h1", "h2" or "h2-or-h1" (ALPN offers both, the peer chooses)
+
+# WebAssembly plugins (proxy-wasm ABI 0.2.1), attached to proxy services by name with
+# `plugins = ["name", ...]` in the service. None by default; a table looks like this:
+#
+# [[plugin]]
+# name = "add_header"                    # required, unique
+# path = "plugins/add_header.wasm"       # required
+# configuration = ""                     # handed to proxy_on_configure
+# root_id = ""                           # the plugin_root_id property
+# max_memory_bytes = 67108864            # linear memory cap per instance
+# cpu_budget = "50ms"                    # CPU time per callback
+# fail_open = false                      # on a fault: false answers 500, true passes the request on
+# max_body_bytes = 1048576               # body bytes held while the plugin pauses a body
 
 # A service serving files from a directory instead of proxying; remove the "# " to use it.
 # Its limits, timeouts and forwarding tables take the same keys as above.

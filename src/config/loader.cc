@@ -324,6 +324,121 @@ void read_subtable(Diagnostics& diagnostics, TableReader& parent, std::string_vi
   reader.finish();
 }
 
+std::optional<std::string> check_plugin_name(std::string_view value) {
+  return check_service_name(value);
+}
+
+/// Reads one `[[plugin]]` table.
+void read_plugin(Diagnostics& diagnostics, const toml::table& table, std::size_t index,
+                 PluginConfig& plugin) {
+  TableReader reader(diagnostics, table, fmt::format("plugin[{}]", index));
+  plugin.origin = diagnostics.location(table.source());
+  if (const auto* node = reader.read_string("name", plugin.name)) {
+    if (auto problem = check_plugin_name(plugin.name)) {
+      reader.report(*node, "name", *problem);
+    }
+  } else if (!reader.has("name")) {
+    reader.report_missing("name");
+  }
+  if (const auto* node = reader.read_string("path", plugin.path)) {
+    plugin.path_origin = diagnostics.location(node->source());
+    if (auto problem = check_file_path(plugin.path)) {
+      reader.report(*node, "path", *problem);
+    }
+  } else if (!reader.has("path")) {
+    reader.report_missing("path");
+  }
+  reader.read_string("configuration", plugin.configuration);
+  reader.read_string("root_id", plugin.root_id);
+  // 64 KiB is one wasm page; 4 GiB is all a 32-bit memory can address.
+  reader.read_integer("max_memory_bytes", plugin.max_memory_bytes, 64 * 1024,
+                      std::int64_t{4} << 30);
+  reader.read_duration("cpu_budget", plugin.cpu_budget);
+  reader.read_bool("fail_open", plugin.fail_open);
+  reader.read_integer("max_body_bytes", plugin.max_body_bytes, 0, std::int64_t{1} << 30);
+  reader.finish();
+}
+
+/// Reads the `[[plugin]]` tables; names must be unique.
+void read_plugins(Diagnostics& diagnostics, TableReader& root, Config& config) {
+  const auto* node = root.find("plugin");
+  if (node == nullptr) {
+    return;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    root.report(*node, "plugin",
+                fmt::format("expected [[plugin]] tables, got {}", type_name(node->type())));
+    return;
+  }
+  std::map<std::string, std::string, std::less<>> first_use;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto& element = *array->get(i);
+    const auto* table = element.as_table();
+    if (table == nullptr) {
+      root.report(element, fmt::format("plugin[{}]", i),
+                  fmt::format("expected a table, got {}", type_name(element.type())));
+      continue;
+    }
+    auto& plugin = config.plugins.emplace_back();
+    read_plugin(diagnostics, *table, i, plugin);
+    if (plugin.name.empty()) {
+      continue;
+    }
+    const auto [first, inserted] =
+        first_use.emplace(plugin.name, fmt::format("plugin[{}] at {}", i, plugin.origin));
+    if (!inserted) {
+      diagnostics.add(table->get("name")->source(), fmt::format("plugin[{}].name", i),
+                      fmt::format("duplicate plugin name \"{}\", already used by {}",
+                                  escape_for_log(plugin.name), first->second));
+    }
+  }
+}
+
+/// Checks that every service's `plugins` entry names a `[[plugin]]`, and that only proxy
+/// services have plugins.
+void check_plugin_references(Diagnostics& diagnostics, const toml::table& root,
+                             const Config& config) {
+  const auto* services = root.get_as<toml::array>("service");
+  if (services == nullptr) {
+    return;
+  }
+  for (std::size_t i = 0; i < config.services.size() && i < services->size(); ++i) {
+    const auto* table = services->get(i)->as_table();
+    const auto* list = table != nullptr ? table->get_as<toml::array>("plugins") : nullptr;
+    if (list == nullptr) {
+      continue;
+    }
+    const auto& service = config.services[i];
+    if (service.has_files && !service.plugins.empty()) {
+      diagnostics.add(list->source(), fmt::format("service[{}].plugins", i),
+                      "plugins run on proxy services only (this one serves files)");
+    }
+    const auto& protocol =
+        service.has_upstream_tls ? service.upstream_tls.protocol : service.upstream_protocol;
+    if (!service.has_files && !service.plugins.empty() && protocol != "h1") {
+      // TODO(#4): run filters on the HTTP/2 upstream path too.
+      diagnostics.add(list->source(), fmt::format("service[{}].plugins", i),
+                      fmt::format("plugins run only with HTTP/1.1 upstreams for now; this "
+                                  "service speaks \"{}\" to its upstreams",
+                                  escape_for_log(protocol)));
+    }
+    for (std::size_t j = 0; j < list->size(); ++j) {
+      const auto* name = list->get(j)->as_string();
+      if (name == nullptr) {
+        continue;  // reported by the service reader
+      }
+      const bool known = std::any_of(config.plugins.begin(), config.plugins.end(),
+                                     [&](const PluginConfig& p) { return p.name == name->get(); });
+      if (!known) {
+        diagnostics.add(list->get(j)->source(), fmt::format("service[{}].plugins[{}]", i, j),
+                        fmt::format("unknown plugin \"{}\": no [[plugin]] table has that name",
+                                    escape_for_log(name->get())));
+      }
+    }
+  }
+}
+
 void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_t index,
                   ServiceConfig& service) {
   TableReader reader(diagnostics, table, fmt::format("service[{}]", index));
@@ -393,6 +508,7 @@ void read_service(Diagnostics& diagnostics, const toml::table& table, std::size_
   read_subtable(diagnostics, reader, "pool", service.pool, read_pool);
   read_subtable(diagnostics, reader, "http2", service.http2, read_http2);
   read_subtable(diagnostics, reader, "forwarding", service.forwarding, read_forwarding);
+  reader.read_string_array("plugins", service.plugins, check_plugin_name);
   reader.finish();
 }
 
@@ -510,6 +626,8 @@ Result<ConfigPtr> build(const toml::table& root, const std::string& path) {
     system_reader.finish();
   }
   read_services(diagnostics, reader, config);
+  read_plugins(diagnostics, reader, config);
+  check_plugin_references(diagnostics, root, config);
   reader.finish();
 
   if (!diagnostics.empty()) {

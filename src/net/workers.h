@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <optional>
+#include <pthread.h>
+
 #include <thread>
 #include <vector>
 
@@ -43,7 +45,8 @@ class Workers {
   struct Loop {
     std::unique_ptr<asio::io_context> context;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
-    std::thread thread;
+    pthread_t thread{};
+    bool started = false;
   };
   std::vector<std::unique_ptr<Loop>> loops_;
 };

@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "base/check.h"
 #include "base/strings.h"
 #include "http/date.h"
 #include "http/target.h"
@@ -146,9 +147,36 @@ asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
   if (target) {
     upstream_request.head.target = target->origin_form();
   }
+
+  // Declared after upstream_request: the filters read its head until done() (or the
+  // chain's destruction, on cancellation).
+  std::optional<FilterChain> chain;
+  if (!options_.filters.empty()) {
+    chain.emplace(options_.filters,
+                  RequestInfo{.service = options_.service,
+                              .client_ip = exchange.client_ip(),
+                              .scheme = exchange.scheme(),
+                              .version = request.version});
+    const bool has_body = exchange.request_framing().has_body();
+    if (has_body && chain->observes_request_body()) {
+      // A filter may change the body's length: send it chunked.
+      upstream_request.head.headers.remove("Content-Length");
+      upstream_request.head.headers.set("Transfer-Encoding", "chunked");
+    }
+    if (chain->request_headers(upstream_request.head, !has_body) != FilterStatus::Continue) {
+      co_await answer_filter(exchange, *chain);
+      chain->done();
+      co_return;
+    }
+  }
+  FilterChain* filters = chain ? &*chain : nullptr;
+
   const auto& peer = peers_->next();
   std::optional<tls::Stream> fresh;
   if (options_.protocol != UpstreamProtocol::Http1) {
+    // TODO(#4): the HTTP/2 upstream path runs no filters; the configuration refuses plugins
+    // on such services until it does.
+    RIVER_ASSERT(filters == nullptr);
     auto outcome = co_await forward_h2(exchange, upstream_request, peer);
     if (outcome.done) {
       co_return;
@@ -158,16 +186,20 @@ asio::awaitable<void> ProxyHandler::handle(Exchange& exchange) {
 
   std::string head_bytes;
   http1::write_request_head(upstream_request.head, head_bytes);
-  if (co_await attempt(exchange, upstream_request, head_bytes, peer, true, false,
+  if (co_await attempt(exchange, upstream_request, head_bytes, peer, true, false, filters,
                        std::move(fresh)) == Attempt::Retry) {
     // The reused connection had died before it answered; one more try on a fresh one.
-    (void)co_await attempt(exchange, upstream_request, head_bytes, peer, false, true);
+    (void)co_await attempt(exchange, upstream_request, head_bytes, peer, false, true, filters);
+  }
+  if (chain) {
+    chain->done();
   }
 }
 
 asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
     Exchange& exchange, const UpstreamRequest& request, const std::string& head_bytes,
-    const lb::Peer& peer, bool allow_pooled, bool last_try, std::optional<tls::Stream> fresh) {
+    const lb::Peer& peer, bool allow_pooled, bool last_try, FilterChain* chain,
+    std::optional<tls::Stream> fresh) {
   auto checked_out = co_await checkout(peer, allow_pooled, std::move(fresh));
   if (!checked_out) {
     co_await answer_error(exchange, checked_out.error());
@@ -193,7 +225,14 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
 
   auto sent = co_await connection.write(asio::buffer(head_bytes), options_.read_idle_timeout);
   if (sent && exchange.request_framing().has_body()) {
-    sent = co_await forward_body(exchange, connection);
+    const bool chunked = request.head.headers.has_token("Transfer-Encoding", "chunked");
+    sent = co_await forward_body(exchange, connection, chain, chunked);
+    if (!sent && chain != nullptr && chain->stopped()) {
+      // A filter answered (or failed) mid-body; the upstream request is incomplete.
+      connection.stop();
+      co_await answer_filter(exchange, *chain);
+      co_return Attempt::Done;
+    }
     if (!sent && sent.error().side == Side::Downstream) {
       // The client failed mid-body; the upstream request is incomplete and unusable.
       connection.stop();
@@ -280,6 +319,9 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
   exchange.note_upstream(
       connection.key.address, connection.reused,
       std::chrono::duration_cast<std::chrono::microseconds>(net::Clock::now() - started));
+  if (chain != nullptr) {
+    chain->upstream(connection.key.address);
+  }
 
   if (response.head.status == 101) {
     if (!request.is_websocket_upgrade || !is_valid_websocket_switch(response.head)) {
@@ -303,7 +345,7 @@ asio::awaitable<ProxyHandler::Attempt> ProxyHandler::attempt(
 
   // On success the connection is back in the pool already (or closes here when the
   // response was delimited by close); on failure it was cut off and is closed here.
-  (void)co_await relay_response(exchange, connection, response);
+  (void)co_await relay_response(exchange, connection, response, chain);
   connection.stop();
   co_return Attempt::Done;
 }
@@ -347,9 +389,25 @@ asio::awaitable<Result<ProxyHandler::Connection>> ProxyHandler::checkout(
 }
 
 asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
-                                                        Connection& connection) {
-  const bool chunked = exchange.request_framing().kind == http::BodyFraming::Kind::Chunked;
+                                                        Connection& connection,
+                                                        FilterChain* chain, bool chunked) {
+  const bool filtered = chain != nullptr && chain->observes_request_body();
+  const Error stopped{ErrorKind::Internal, Side::Internal, false, "stopped by a filter"};
   std::string framing;
+  std::string filtered_piece;
+  auto write_piece = [&](std::string_view piece) -> asio::awaitable<Result<void>> {
+    if (piece.empty()) {
+      co_return Result<void>();
+    }
+    framing.clear();
+    if (chunked) {
+      http1::write_chunk_header(piece.size(), framing);
+    }
+    std::array<asio::const_buffer, 3> buffers = {
+        asio::buffer(framing), asio::buffer(piece.data(), piece.size()),
+        asio::buffer(chunked ? std::string_view("\r\n") : std::string_view())};
+    co_return co_await connection.write(buffers, options_.read_idle_timeout);
+  };
   while (true) {
     auto piece = co_await exchange.read_body();
     if (!piece) {
@@ -358,21 +416,35 @@ asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
     if (piece->empty()) {
       break;
     }
-    framing.clear();
-    if (chunked) {
-      http1::write_chunk_header(piece->size(), framing);
+    std::string_view out = *piece;
+    if (filtered) {
+      filtered_piece.assign(*piece);
+      const auto status = chain->request_body(filtered_piece, false);
+      if (status == FilterStatus::Respond || status == FilterStatus::Fail) {
+        co_return stopped;
+      }
+      out = status == FilterStatus::Buffer ? std::string_view() : filtered_piece;
     }
-    std::array<asio::const_buffer, 3> buffers = {
-        asio::buffer(framing), asio::buffer(piece->data(), piece->size()),
-        asio::buffer(chunked ? std::string_view("\r\n") : std::string_view())};
-    auto sent = co_await connection.write(buffers, options_.read_idle_timeout);
-    if (!sent) {
+    if (auto sent = co_await write_piece(out); !sent) {
+      co_return sent;
+    }
+  }
+  if (filtered) {
+    filtered_piece.clear();
+    if (chain->request_body(filtered_piece, true) != FilterStatus::Continue) {
+      co_return stopped;
+    }
+    if (auto sent = co_await write_piece(filtered_piece); !sent) {
       co_return sent;
     }
   }
   if (chunked) {
     framing.clear();
     auto trailers = exchange.request_trailers();
+    if (chain != nullptr && !trailers.empty() &&
+        chain->request_trailers(trailers) != FilterStatus::Continue) {
+      co_return stopped;
+    }
     strip_forbidden_trailers(trailers);
     http1::write_last_chunk(trailers, framing);
     co_return co_await connection.write(asio::buffer(framing), options_.read_idle_timeout);
@@ -381,17 +453,33 @@ asio::awaitable<Result<void>> ProxyHandler::forward_body(Exchange& exchange,
 }
 
 asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connection& connection,
-                                                   http1::ResponseParse& response) {
+                                                   http1::ResponseParse& response,
+                                                   FilterChain* chain) {
   const auto framing = response.framing;
   const bool reusable =
       !response.must_close && framing.kind != http::BodyFraming::Kind::UntilClose;
   clean_upstream_response(response.head, options_.forwarding);
+  // What the client is told about the body: a filter that observes it may change its
+  // length, so then it goes out chunked (or close-delimited).
+  auto client_framing = framing;
+  bool end_sent = framing.kind == http::BodyFraming::Kind::None;
+  if (chain != nullptr) {
+    const bool end_of_stream = framing.kind == http::BodyFraming::Kind::None;
+    if (chain->response_headers(response.head, end_of_stream) != FilterStatus::Continue) {
+      // The upstream's response is dropped with its connection (see attempt()).
+      co_await answer_filter(exchange, *chain);
+      co_return false;
+    }
+    if (!end_of_stream && chain->observes_response_body()) {
+      client_framing = {http::BodyFraming::Kind::Chunked, 0};
+    }
+  }
   // A chunked body is checked before the head goes out: until the first chunk is read (or
   // the last chunk), a broken or cut-off body can still be answered with a clean 502
   // instead of a response cut short. The client gets the head with the first body bytes
   // either way (Exchange::send_head keeps it until then), so deferring costs nothing.
   if (framing.kind != http::BodyFraming::Kind::Chunked &&
-      !co_await exchange.send_head(std::move(response.head), framing)) {
+      !co_await exchange.send_head(std::move(response.head), client_framing)) {
     co_return false;
   }
 
@@ -428,9 +516,13 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
           // which lives on.
           upstream_done();
         }
-        if (!co_await exchange.send_body(piece)) {
+        end_sent = remaining == 0;
+        if (!co_await send_response_body(exchange, chain, piece, end_sent)) {
           co_return false;
         }
+      }
+      if (!end_sent && !co_await send_response_body(exchange, chain, {}, true)) {
+        co_return false;
       }
       if (!co_await exchange.finish(http::HeaderMap())) {
         co_return false;
@@ -462,10 +554,11 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         // next read_more() refills the buffer.
         connection.in.consume(step.consumed);
         if ((!step.data.empty() || step.done) && !exchange.head_sent() &&
-            !co_await exchange.send_head(std::move(response.head), framing)) {
+            !co_await exchange.send_head(std::move(response.head), client_framing)) {
           co_return false;
         }
-        if (!step.data.empty() && !co_await exchange.send_body(step.data)) {
+        if ((!step.data.empty() || step.done) &&
+            !co_await send_response_body(exchange, chain, step.data, step.done)) {
           co_return false;
         }
         if (step.done) {
@@ -481,6 +574,10 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         }
       }
       auto trailers = decoder.trailers();
+      if (chain != nullptr && !trailers.empty() &&
+          chain->response_trailers(trailers) != FilterStatus::Continue) {
+        co_return false;
+      }
       strip_forbidden_trailers(trailers);
       if (!co_await exchange.finish(trailers)) {
         co_return false;
@@ -493,7 +590,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
         if (!connection.in.empty()) {
           const auto piece = connection.in.readable();
           connection.in.consume(piece.size());
-          if (!co_await exchange.send_body(piece)) {
+          if (!co_await send_response_body(exchange, chain, piece, false)) {
             co_return false;
           }
         }
@@ -505,6 +602,9 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
           break;
         }
       }
+      if (!co_await send_response_body(exchange, chain, {}, true)) {
+        co_return false;
+      }
       if (!co_await exchange.finish(http::HeaderMap())) {
         co_return false;
       }
@@ -513,6 +613,58 @@ asio::awaitable<bool> ProxyHandler::relay_response(Exchange& exchange, Connectio
   }
 
   co_return true;
+}
+
+asio::awaitable<bool> ProxyHandler::send_response_body(Exchange& exchange, FilterChain* chain,
+                                                       std::string_view piece,
+                                                       bool end_of_stream) {
+  if (chain == nullptr || !chain->observes_response_body()) {
+    if (piece.empty()) {
+      co_return true;
+    }
+    co_return static_cast<bool>(co_await exchange.send_body(piece));
+  }
+  std::string data(piece);
+  const auto status = chain->response_body(data, end_of_stream);
+  if (status == FilterStatus::Respond || status == FilterStatus::Fail) {
+    // The head is out: cutting the response off is the only way left to tell the client.
+    exchange.note_reason(chain->reason());
+    co_return false;
+  }
+  if (data.empty()) {
+    co_return true;
+  }
+  co_return static_cast<bool>(co_await exchange.send_body(data));
+}
+
+asio::awaitable<void> ProxyHandler::answer_filter(Exchange& exchange, FilterChain& chain) {
+  if (chain.stop_status() != FilterStatus::Respond) {
+    co_await answer_status(exchange, 500, chain.reason());
+    co_return;
+  }
+  if (exchange.head_sent()) {
+    co_return;
+  }
+  auto reply = chain.take_local_reply();
+  exchange.note_reason(chain.reason());
+  http::ResponseHead head;
+  head.status = reply.status;
+  head.headers = std::move(reply.headers);
+  if (!head.headers.contains("Server")) {
+    head.headers.add("Server", "river");
+  }
+  head.headers.add("Date", http::http_date_now());
+  const bool bodyless = http::response_has_no_body(exchange.request().method, reply.status);
+  const http::BodyFraming framing =
+      bodyless ? http::BodyFraming{} : http::BodyFraming{http::BodyFraming::Kind::ContentLength,
+                                                         reply.body.size()};
+  if (!co_await exchange.send_head(std::move(head), framing)) {
+    co_return;
+  }
+  if (!bodyless && !reply.body.empty() && !co_await exchange.send_body(reply.body)) {
+    co_return;
+  }
+  (void)co_await exchange.finish(http::HeaderMap());
 }
 
 void ProxyHandler::release(Connection& connection, bool reusable) {

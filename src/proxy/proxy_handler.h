@@ -19,6 +19,7 @@
 #include "http1/parser.h"
 #include "lb/round_robin.h"
 #include "proxy/exchange.h"
+#include "proxy/filter.h"
 #include "proxy/forwarding.h"
 #include "tls/context.h"
 #include "proxy/upstream_h2.h"
@@ -53,6 +54,8 @@ struct ProxyOptions {
   std::chrono::milliseconds response_header_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds read_idle_timeout = std::chrono::seconds(60);
   ForwardingPolicy forwarding;
+  /// Filters (WASM plugins) run on every request, in this order.
+  FilterFactories filters;
 };
 
 class ProxyHandler final : public Handler {
@@ -70,7 +73,7 @@ class ProxyHandler final : public Handler {
 
   asio::awaitable<Attempt> attempt(Exchange& exchange, const UpstreamRequest& request,
                                    const std::string& head_bytes, const lb::Peer& peer,
-                                   bool allow_pooled, bool last_try,
+                                   bool allow_pooled, bool last_try, FilterChain* chain,
                                    std::optional<tls::Stream> fresh = std::nullopt);
   asio::awaitable<Result<Connection>> checkout(const lb::Peer& peer, bool allow_pooled,
                                                std::optional<tls::Stream> fresh);
@@ -93,9 +96,15 @@ class ProxyHandler final : public Handler {
                                     const lb::Peer& peer, bool reused, bool can_retry);
   H2Target h2_target(const lb::Peer& peer) const;
   std::string h2_key(const lb::Peer& peer) const;
-  asio::awaitable<Result<void>> forward_body(Exchange& exchange, Connection& connection);
+  asio::awaitable<Result<void>> forward_body(Exchange& exchange, Connection& connection,
+                                             FilterChain* chain, bool chunked);
   asio::awaitable<bool> relay_response(Exchange& exchange, Connection& connection,
-                                       http1::ResponseParse& response);
+                                       http1::ResponseParse& response, FilterChain* chain);
+  /// Sends a piece of the response body through the filters that observe it.
+  asio::awaitable<bool> send_response_body(Exchange& exchange, FilterChain* chain,
+                                           std::string_view piece, bool end_of_stream);
+  /// Answers for a chain that stopped: its local reply (Respond) or 500 (Fail).
+  asio::awaitable<void> answer_filter(Exchange& exchange, FilterChain& chain);
   asio::awaitable<void> answer_error(Exchange& exchange, const Error& error);
   /// Answers `status` with a short text body; `reason` goes to the access log.
   asio::awaitable<void> answer_status(Exchange& exchange, int status, std::string_view reason);

@@ -78,6 +78,13 @@ struct HostFunction {
   HostCallback callback;
 };
 
+/// One import or export a module declares, as `WebAssembly.Module.imports/exports` lists it.
+struct ModuleItem {
+  std::string module;  ///< the import's module ("env"); empty for exports
+  std::string name;
+  std::string kind;  ///< "function", "memory", "table" or "global"
+};
+
 /// Limits fixed when a module is compiled.
 struct ModuleOptions {
   /// The most linear memory an instance may have, in bytes (rounded down to 64 KiB pages).
@@ -111,6 +118,15 @@ class Module {
 
   /// The cap applied to every instance's linear memory, in bytes.
   std::size_t max_memory_bytes() const;
+
+  /// What the module imports, in declaration order; a host offers at least these functions.
+  const std::vector<ModuleItem>& imports() const;
+
+  /// What the module exports, in declaration order.
+  const std::vector<ModuleItem>& exports() const;
+
+  /// True when the module exports a function called `name`.
+  bool exports_function(std::string_view name) const;
 
   struct Impl;
   explicit Module(std::unique_ptr<Impl> impl);

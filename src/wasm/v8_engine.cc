@@ -97,12 +97,74 @@ std::string describe(v8::Isolate* isolate, const v8::TryCatch& try_catch) {
 struct Module::Impl {
   v8::CompiledWasmModule compiled;
   std::size_t max_memory_bytes;
+  std::vector<ModuleItem> imports;
+  std::vector<ModuleItem> exports;
 };
+
+namespace {
+
+/// The string property `key` of `object`, or "" when it is missing.
+std::string string_field(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> object,
+                         const char* key) {
+  v8::Local<v8::Value> value;
+  if (!object->IsObject() || !object.As<v8::Object>()->Get(ctx, v8_string(iso, key)).ToLocal(&value) ||
+      !value->IsString()) {
+    return std::string();
+  }
+  v8::String::Utf8Value utf8(iso, value);
+  return *utf8 != nullptr ? std::string(*utf8, static_cast<std::size_t>(utf8.length()))
+                          : std::string();
+}
+
+/// Lists a module's imports or exports through `WebAssembly.Module.imports` (or `.exports`).
+Result<std::vector<ModuleItem>> list_items(v8::Isolate* iso, v8::Local<v8::Context> ctx,
+                                           v8::Local<v8::WasmModuleObject> module_object,
+                                           const char* which) {
+  v8::Local<v8::Value> wasm_namespace;
+  v8::Local<v8::Value> module_ctor;
+  v8::Local<v8::Value> list_fn;
+  v8::Local<v8::Value> list;
+  v8::Local<v8::Value> argv[] = {module_object};
+  if (!ctx->Global()->Get(ctx, v8_string(iso, "WebAssembly")).ToLocal(&wasm_namespace) ||
+      !wasm_namespace->IsObject() ||
+      !wasm_namespace.As<v8::Object>()->Get(ctx, v8_string(iso, "Module")).ToLocal(&module_ctor) ||
+      !module_ctor->IsObject() ||
+      !module_ctor.As<v8::Object>()->Get(ctx, v8_string(iso, which)).ToLocal(&list_fn) ||
+      !list_fn->IsFunction() ||
+      !list_fn.As<v8::Function>()->Call(ctx, module_ctor, 1, argv).ToLocal(&list) ||
+      !list->IsArray()) {
+    return config_error(std::string("cannot list the wasm module's ") + which);
+  }
+  std::vector<ModuleItem> items;
+  v8::Local<v8::Array> array = list.As<v8::Array>();
+  for (std::uint32_t i = 0; i < array->Length(); ++i) {
+    v8::Local<v8::Value> item;
+    if (!array->Get(ctx, i).ToLocal(&item)) {
+      return config_error(std::string("cannot list the wasm module's ") + which);
+    }
+    items.push_back(ModuleItem{string_field(iso, ctx, item, "module"),
+                               string_field(iso, ctx, item, "name"),
+                               string_field(iso, ctx, item, "kind")});
+  }
+  return items;
+}
+
+}  // namespace
 
 Module::Module(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Module::~Module() = default;
 
 std::size_t Module::max_memory_bytes() const { return impl_->max_memory_bytes; }
+
+const std::vector<ModuleItem>& Module::imports() const { return impl_->imports; }
+
+const std::vector<ModuleItem>& Module::exports() const { return impl_->exports; }
+
+bool Module::exports_function(std::string_view name) const {
+  return std::any_of(impl_->exports.begin(), impl_->exports.end(), [&](const ModuleItem& item) {
+    return item.kind == "function" && item.name == name;
+  });
+}
 
 Result<std::shared_ptr<const Module>> Module::compile(std::span<const std::uint8_t> wasm,
                                                       const ModuleOptions& options) {
@@ -129,8 +191,17 @@ Result<std::shared_ptr<const Module>> Module::compile(std::span<const std::uint8
            .ToLocal(&module_object)) {
     return config_error("wasm module does not compile: " + describe(isolate.get(), try_catch));
   }
-  auto impl = std::make_unique<Impl>(
-      Impl{module_object->GetCompiledModule(), std::size_t{max_pages} * kPageBytes});
+  auto imports = list_items(isolate.get(), context, module_object, "imports");
+  if (!imports) {
+    return imports.error();
+  }
+  auto exports = list_items(isolate.get(), context, module_object, "exports");
+  if (!exports) {
+    return exports.error();
+  }
+  auto impl = std::make_unique<Impl>(Impl{module_object->GetCompiledModule(),
+                                          std::size_t{max_pages} * kPageBytes,
+                                          std::move(*imports), std::move(*exports)});
   return std::make_shared<const Module>(std::move(impl));
 }
 

@@ -424,7 +424,7 @@ TEST(ConfigLoader, RejectsUnknownKeyInEveryTable) {
                        "[service.files]\nroot = \"/srv\"\nindexes = []\n"),
             "river.toml:6: service[0].files.indexes: unknown key (did you mean 'index'?)");
   EXPECT_EQ(load_error(with_service("[server]\n")),
-            "river.toml:5: server: unknown key (expected one of: system, service)");
+            "river.toml:5: server: unknown key (expected one of: system, service, plugin)");
 }
 
 TEST(ConfigLoader, UnknownKeyFarFromAnyListsTheKnownKeys) {
