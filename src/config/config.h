@@ -149,7 +149,7 @@ struct ListenerTlsConfig {
   /// TLS 1.2 cipher list (OpenSSL syntax); empty means River's default: ECDHE key exchange
   /// with AES-GCM or ChaCha20-Poly1305 only.
   std::string ciphers;
-  /// TLS 1.3 cipher suites (OpenSSL syntax); empty means OpenSSL's default (all AEAD).
+  /// TLS 1.3 cipher suites (OpenSSL syntax); empty means all three, AES-128-GCM first.
   std::string ciphersuites;
   /// Key exchange groups, "X25519:P-256"; empty means River's default "X25519:P-256:P-384".
   std::string groups;

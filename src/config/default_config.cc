@@ -112,7 +112,7 @@ add_via = true
 # ]
 # min_version = "1.2"           # "1.2" or "1.3"
 # ciphers = ""                  # TLS 1.2 list, OpenSSL syntax; "" = ECDHE with AES-GCM/ChaCha20
-# ciphersuites = ""             # TLS 1.3 suites; "" = OpenSSL's default
+# ciphersuites = ""             # TLS 1.3 suites; "" = all three, AES-128-GCM first
 # groups = ""                   # "" = "X25519:P-256:P-384"
 # session_tickets = true
 # ticket_key_rotation = "1h"

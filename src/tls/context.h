@@ -46,7 +46,7 @@ struct ServerOptions {
   /// TLS 1.2 cipher list in OpenSSL syntax; empty means River's default (ECDHE with AES-GCM
   /// or ChaCha20-Poly1305).
   std::string ciphers;
-  /// TLS 1.3 cipher suites in OpenSSL syntax; empty means OpenSSL's default.
+  /// TLS 1.3 cipher suites in OpenSSL syntax; empty means all three, AES-128-GCM first.
   std::string ciphersuites;
   /// Key exchange groups, "X25519:P-256"; empty means River's default.
   std::string groups;

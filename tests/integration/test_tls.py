@@ -116,6 +116,10 @@ def test_tls_1_2_with_an_aead_cipher_and_tls_1_3_are_accepted(ca):
         assert "GCM" in output or "CHACHA20" in output, output
         ok, output = handshake_ok(port, "-tls1_3")
         assert ok and "Protocol version: TLSv1.3" in output, output
+        # River picks by its own order, AES-128-GCM first, whatever the client prefers.
+        ok, output = handshake_ok(port, "-tls1_3", "-ciphersuites",
+                                  "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
+        assert ok and "Ciphersuite: TLS_AES_128_GCM_SHA256" in output, output
 
 
 def test_min_version_1_3_refuses_tls_1_2(ca):
