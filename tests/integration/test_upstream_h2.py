@@ -317,7 +317,9 @@ def test_large_bodies_both_ways_with_bounded_memory(site):
         # ASan keeps freed memory in quarantine (256 MiB by default), so RSS says nothing about
         # what River holds there; the release run checks the bound.
         if not SANITIZED:
-            assert grown < 24 * 1024, f"RSS grew by {grown} KiB for 32 MiB bodies"
+            # 3-8 MiB when the machine is quiet; up to 34 MiB seen on a loaded one, where more
+            # threads' malloc arenas keep freed buffers. 128 MiB of bodies crossed River.
+            assert grown < 48 * 1024, f"RSS grew by {grown} KiB for 32 MiB bodies"
         assert "recv DATA frame <length=16384" in origin.log()
 
 
