@@ -180,7 +180,7 @@ Result<std::unique_ptr<ClientSession>> ClientSession::create(const ClientSetting
   nghttp2_option_set_peer_max_concurrent_streams(option.get(),
                                                  settings.assumed_max_concurrent_streams);
 
-  auto session = std::unique_ptr<ClientSession>(new ClientSession(events));
+  auto session = std::make_unique<ClientSession>(ConstructionKey{}, events);
   session->assumed_max_concurrent_streams_ = settings.assumed_max_concurrent_streams;
   nghttp2_session* raw_session = nullptr;
   if (nghttp2_session_client_new2(&raw_session, cb, session.get(), option.get()) != 0) {

@@ -90,6 +90,13 @@ class ClientSession {
   /// allocate.
   static Result<std::unique_ptr<ClientSession>> create(const ClientSettings& settings,
                                                        ClientEvents& events);
+
+  /// Only create() can make one: the key's constructor is private to this class.
+  class ConstructionKey {
+    friend class ClientSession;
+    ConstructionKey() = default;
+  };
+  ClientSession(ConstructionKey, ClientEvents& events) : events_(events) {}
   ~ClientSession();
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
@@ -131,8 +138,6 @@ class ClientSession {
   struct Deleter {
     void operator()(nghttp2_session* session) const;
   };
-
-  explicit ClientSession(ClientEvents& events) : events_(events) {}
 
   friend struct ClientCallbacks;
 

@@ -186,7 +186,7 @@ Result<std::unique_ptr<ServerSession>> ServerSession::create(const ServerSetting
   nghttp2_option_set_stream_reset_rate_limit(option.get(), settings.reset_burst,
                                              settings.reset_rate);
 
-  auto session = std::unique_ptr<ServerSession>(new ServerSession(events));
+  auto session = std::make_unique<ServerSession>(ConstructionKey{});
   nghttp2_session* raw_session = nullptr;
   if (nghttp2_session_server_new2(&raw_session, callbacks.get(), &events, option.get()) != 0) {
     return internal_error("nghttp2 session");

@@ -145,6 +145,13 @@ class ServerSession {
   /// queues River's SETTINGS frame. Fails only when nghttp2 cannot allocate.
   static Result<std::unique_ptr<ServerSession>> create(const ServerSettings& settings,
                                                        ServerEvents& events);
+
+  /// Only create() can make one: the key's constructor is private to this class.
+  class ConstructionKey {
+    friend class ServerSession;
+    ConstructionKey() = default;
+  };
+  explicit ServerSession(ConstructionKey) {}
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
@@ -189,9 +196,6 @@ class ServerSession {
     void operator()(nghttp2_session* session) const;
   };
 
-  explicit ServerSession(ServerEvents& events) : events_(events) {}
-
-  ServerEvents& events_;
   std::unique_ptr<nghttp2_session, Deleter> session_;
 };
 

@@ -3,9 +3,9 @@
 namespace river::wasm {
 
 SharedData& SharedData::instance() {
-  // NOTE: never destroyed: worker threads may still run plugins while statics are torn down.
-  static auto* const store = new SharedData();
-  return *store;
+  // Destroyed at exit, after River's workers were joined (Server::run returns only then).
+  static SharedData store;
+  return store;
 }
 
 std::optional<SharedData::Entry> SharedData::get(std::string_view key) const {
@@ -39,8 +39,8 @@ abi::Status SharedData::set(std::string_view key, std::string_view value, std::u
 }
 
 PluginMetrics& PluginMetrics::instance() {
-  static auto* const metrics = new PluginMetrics();
-  return *metrics;
+  static PluginMetrics metrics;
+  return metrics;
 }
 
 abi::Status PluginMetrics::define(abi::MetricType type, std::string_view name,
