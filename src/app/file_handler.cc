@@ -34,11 +34,13 @@ asio::awaitable<void> FileHandler::handle(proxy::Exchange& exchange) {
     if (answer.file.valid()) {
       // Page-cached reads are fast enough to do on the worker; the write that follows
       // waits for the client, which bounds memory to one chunk per connection.
-      std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(length, kFileChunk)));
+      std::vector<char> chunk(
+          static_cast<std::size_t>(std::min<std::uint64_t>(length, kFileChunk)));
       std::uint64_t offset = answer.offset;
       std::uint64_t remaining = length;
       while (remaining > 0) {
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
         const auto got = ::pread(answer.file.get(), chunk.data(), want, static_cast<off_t>(offset));
         if (got <= 0) {
           // The file shrank or failed under us: end the response short, which closes.

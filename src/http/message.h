@@ -46,7 +46,9 @@ struct BodyFraming {
   Kind kind = Kind::None;
   std::uint64_t length = 0;
 
-  bool has_body() const { return kind != Kind::None && !(kind == Kind::ContentLength && length == 0); }
+  bool has_body() const {
+    return kind != Kind::None && !(kind == Kind::ContentLength && length == 0);
+  }
 };
 
 /// RFC 9110 §9.2.2: methods whose repetition has the same effect as a single request, so a

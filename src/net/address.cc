@@ -46,7 +46,8 @@ Result<HostPort> split_host_port(std::string_view text) {
   }
 
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
       port_text.empty()) {
     return address_error(text, "port must be a number from 0 to 65535");
@@ -195,7 +196,8 @@ std::string to_string(const Endpoint& endpoint) {
   }
   sockaddr_un sun{};
   std::memcpy(&sun, raw, std::min<std::size_t>(endpoint.size(), sizeof(sun)));
-  return fmt::format("unix:{}", std::string_view(sun.sun_path, strnlen(sun.sun_path, sizeof(sun.sun_path))));
+  const auto path_length = strnlen(sun.sun_path, sizeof(sun.sun_path));
+  return fmt::format("unix:{}", std::string_view(sun.sun_path, path_length));
 }
 
 }  // namespace river::net

@@ -193,13 +193,13 @@ void Http1Session::sweep_for_parking() {
 
 void Http1Session::park() {
   const auto left = options_->keepalive_timeout - kParkAfter;
-  IdleClients::on_this_worker().park(
-      IdleClients::Parked{stream_.release_plain_socket(), std::move(client_ip_), options_, handler_}, left,
-      [](IdleClients::Parked parked) {
-        // The client sent its next request (or closed): a new session reads it at once.
-        start(tls::Stream(std::move(parked.socket)), std::move(parked.client_ip),
-              std::move(parked.options), std::move(parked.handler));
-      });
+  IdleClients::Parked parked{stream_.release_plain_socket(), std::move(client_ip_), options_,
+                             handler_};
+  IdleClients::on_this_worker().park(std::move(parked), left, [](IdleClients::Parked resumed) {
+    // The client sent its next request (or closed): a new session reads it at once.
+    start(tls::Stream(std::move(resumed.socket)), std::move(resumed.client_ip),
+          std::move(resumed.options), std::move(resumed.handler));
+  });
 }
 
 net::Watchdog& Http1Session::upstream_watchdog() {

@@ -25,7 +25,8 @@
 //   std::vector<wasm::HostFunction> imports{{"env", "proxy_log", log_callback}};
 //   auto instance = wasm::Instance::create(*module, std::move(imports), {});
 //   auto action = (*instance)->call("proxy_on_request_headers",
-//                                   {wasm::Value::i32(id), wasm::Value::i32(n), wasm::Value::i32(1)});
+//                                   {wasm::Value::i32(id), wasm::Value::i32(n),
+//                                    wasm::Value::i32(1)});
 #pragma once
 
 #include <chrono>
@@ -185,8 +186,14 @@ class Instance {
 
   struct Impl;
 
+  /// Only create() can make one: the key's constructor is private to this class.
+  class ConstructionKey {
+    friend class Instance;
+    ConstructionKey() = default;
+  };
+  Instance(ConstructionKey, std::unique_ptr<Impl> impl);
+
  private:
-  explicit Instance(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -133,12 +133,13 @@ Result<std::shared_ptr<const Plugin>> Plugin::load_file(PluginOptions options,
 
 // --- PluginVm -----------------------------------------------------------------------------
 
-PluginVm::PluginVm(std::shared_ptr<const Plugin> plugin) : plugin_(std::move(plugin)) {}
+PluginVm::PluginVm(ConstructionKey, std::shared_ptr<const Plugin> plugin)
+    : plugin_(std::move(plugin)) {}
 
 PluginVm::~PluginVm() = default;
 
 Result<std::shared_ptr<PluginVm>> PluginVm::create(std::shared_ptr<const Plugin> plugin) {
-  std::shared_ptr<PluginVm> vm(new PluginVm(std::move(plugin)));
+  auto vm = std::make_shared<PluginVm>(ConstructionKey{}, std::move(plugin));
   auto instance = Instance::create(vm->plugin_->module(), Host::functions(*vm),
                                    {.cpu_budget = vm->plugin_->options().cpu_budget});
   if (!instance) {

@@ -152,8 +152,14 @@ class PluginVm {
     static std::vector<HostFunction> functions(PluginVm& vm);
   };
 
+  /// Only create() can make one: the key's constructor is private to this class.
+  class ConstructionKey {
+    friend class PluginVm;
+    ConstructionKey() = default;
+  };
+  PluginVm(ConstructionKey, std::shared_ptr<const Plugin> plugin);
+
  private:
-  explicit PluginVm(std::shared_ptr<const Plugin> plugin);
   Result<void> start();
   /// Calls export `name` and returns its i32 result (0 when it has none). A failure marks
   /// the instance broken.

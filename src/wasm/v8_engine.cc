@@ -107,7 +107,8 @@ namespace {
 std::string string_field(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> object,
                          const char* key) {
   v8::Local<v8::Value> value;
-  if (!object->IsObject() || !object.As<v8::Object>()->Get(ctx, v8_string(iso, key)).ToLocal(&value) ||
+  if (!object->IsObject() ||
+      !object.As<v8::Object>()->Get(ctx, v8_string(iso, key)).ToLocal(&value) ||
       !value->IsString()) {
     return std::string();
   }
@@ -455,7 +456,7 @@ Result<void> Instance::Impl::instantiate() {
   return {};
 }
 
-Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Instance::Instance(ConstructionKey, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
 Result<std::unique_ptr<Instance>> Instance::create(std::shared_ptr<const Module> module,
@@ -469,7 +470,7 @@ Result<std::unique_ptr<Instance>> Instance::create(std::shared_ptr<const Module>
   // TerminateExecution is one of the few isolate methods safe from another thread.
   impl->watchdog = Watchdog::shared().watch([isolate] { isolate->TerminateExecution(); },
                                             options.cpu_budget);
-  std::unique_ptr<Instance> instance(new Instance(std::move(impl)));
+  auto instance = std::make_unique<Instance>(Instance::ConstructionKey{}, std::move(impl));
 
   for (auto& function : imports) {
     instance->impl_->hosts.push_back(

@@ -29,7 +29,7 @@ struct Watchdog::State {
   std::thread thread;
 };
 
-WatchSlot::WatchSlot(Watchdog& owner, std::function<void()> terminate,
+WatchSlot::WatchSlot(ConstructionKey, Watchdog& owner, std::function<void()> terminate,
                      std::chrono::nanoseconds budget)
     : owner_(owner), terminate_(std::move(terminate)), budget_(budget) {}
 
@@ -75,7 +75,8 @@ Watchdog::~Watchdog() {
 
 std::unique_ptr<WatchSlot> Watchdog::watch(std::function<void()> terminate,
                                            std::chrono::nanoseconds budget) {
-  std::unique_ptr<WatchSlot> slot(new WatchSlot(*this, std::move(terminate), budget));
+  auto slot = std::make_unique<WatchSlot>(WatchSlot::ConstructionKey{}, *this,
+                                          std::move(terminate), budget);
   {
     std::lock_guard lock(state_->mutex);
     state_->slots.push_back(slot.get());

@@ -34,9 +34,16 @@ class WatchSlot {
   /// then `terminate` has returned, and it will not be called again for this call.
   bool disarm();
 
+  /// Only Watchdog::watch can make one: the key's constructor is private to Watchdog.
+  class ConstructionKey {
+    friend class Watchdog;
+    ConstructionKey() = default;
+  };
+  WatchSlot(ConstructionKey, Watchdog& owner, std::function<void()> terminate,
+            std::chrono::nanoseconds budget);
+
  private:
   friend class Watchdog;
-  WatchSlot(Watchdog& owner, std::function<void()> terminate, std::chrono::nanoseconds budget);
 
   static constexpr std::uint64_t kIdle = 0;
   static constexpr std::uint64_t kFired = ~std::uint64_t{0};
